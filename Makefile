@@ -1,0 +1,66 @@
+# Super SIM Admin — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SANDBOX_PORT ?= 8765
+SEED_SIMS ?= 2000
+SEED_FLEETS ?= 12
+
+# The embedded default: SQLite, in-process tasks, the API is this server's own /sandbox.
+RUN_ENV := SUPERSIM_API_BASE_URL=http://$(HOST):$(PORT)/sandbox \
+	TWILIO_ACCOUNT_SID=$${SANDBOX_ACCOUNT_SID:-AC00000000000000000000000000000000} \
+	TWILIO_AUTH_TOKEN=$${SANDBOX_AUTH_TOKEN:-sandbox-auth-token} \
+	PUBLIC_BASE_URL=http://$(HOST):$(PORT)
+
+.PHONY: run test sandbox install install-dev lint format migrate clean
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+## make run: the dashboard at http://$(HOST):$(PORT) on SQLite, with the sandbox as its API. Ctrl-C stops all.
+run: install
+	@$(RUN_ENV) $(PY) manage.py migrate --noinput -v0
+	@if $(PY) manage.py help sandbox_seed >/dev/null 2>&1; then \
+		$(RUN_ENV) $(PY) manage.py sandbox_seed --sims $(SEED_SIMS) --fleets $(SEED_FLEETS) --seed 1 --if-empty; fi
+	@$(RUN_ENV) $(PY) manage.py ensure_dev_users
+	@$(RUN_ENV) $(PY) manage.py rundashboard --host $(HOST) --port $(PORT)
+
+## make sandbox: the API emulator alone on SANDBOX_PORT (for your own integration tests).
+sandbox: install
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py sandbox_serve --port $(SANDBOX_PORT)
+
+## make test: install dev dependencies, lint, check migrations, then the three test tiers.
+test: install-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	SUPERSIM_IGNORE_DOTENV=1 $(PY) manage.py makemigrations --check --dry-run
+	SUPERSIM_IGNORE_DOTENV=1 $(PY) manage.py check
+	$(PY) tests/run_tiers.py $(ARGS)
+
+lint: install-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install-dev
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles test-results db.sqlite3*

@@ -1,0 +1,81 @@
+"""The three roles and the view mixins that enforce them (permission checked before anything else)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
+
+PERM_VIEW = "accounts.view_dashboard"
+PERM_OPERATE = "accounts.operate"
+PERM_ADMIN = "accounts.administer"
+
+VIEWER, OPERATOR, ADMIN = "viewer", "operator", "admin"
+
+#: group name -> permission codenames (all in the ``accounts`` app)
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    VIEWER: ["view_dashboard"],
+    OPERATOR: ["view_dashboard", "operate"],
+    ADMIN: ["view_dashboard", "operate", "administer"],
+}
+
+
+def user_role(user) -> str:
+    if user.is_superuser or user.has_perm(PERM_ADMIN):
+        return ADMIN
+    if user.has_perm(PERM_OPERATE):
+        return OPERATOR
+    if user.has_perm(PERM_VIEW):
+        return VIEWER
+    return "no role"
+
+
+def _record_denied(request) -> None:
+    from apps.audit.services import audit_record
+
+    audit_record(
+        action="access.denied",
+        user=request.user,
+        request=request,
+        success=False,
+        message=f"{request.method} {request.path} refused",
+    )
+
+
+class AuditedPermissionRequiredMixin(PermissionRequiredMixin):
+    """PermissionRequiredMixin that writes an audit entry for every refused request (403)."""
+
+    def handle_no_permission(self):
+        if self.request.user.is_authenticated:
+            _record_denied(self.request)
+        return super().handle_no_permission()
+
+
+class ViewerRequiredMixin(AuditedPermissionRequiredMixin):
+    permission_required = PERM_VIEW
+
+
+class OperatorRequiredMixin(AuditedPermissionRequiredMixin):
+    permission_required = PERM_OPERATE
+
+
+class AdminRequiredMixin(AuditedPermissionRequiredMixin):
+    permission_required = PERM_ADMIN
+
+
+def role_required(perm: str):
+    """Decorator for function views: 403 (audited) unless the user has ``perm``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_perm(perm):
+                if request.user.is_authenticated:
+                    _record_denied(request)
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from apps.accounts.permissions import user_role
+
+#: The main navigation: (label, URL name). An entry whose page does not exist yet is shown disabled.
+NAV_ITEMS = [
+    ("SIMs", "sims:sim_list"),
+    ("Fleets", "fleets:fleet_list"),
+    ("Network Access Profiles", "networks:nap_list"),
+    ("Networks", "networks:network_list"),
+    ("eSIM Profiles", "esims:esimprofile_list"),
+    ("Commands", "commands:command_list"),
+    ("Usage", "usage:usage_overview"),
+    ("Sync", "sync:syncrun_list"),
+    ("Audit log", "audit:auditevent_list"),
+]
+
+
+def _nav(request):
+    items = []
+    for label, name in NAV_ITEMS:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            url = None
+        active = bool(url) and request.path.startswith(url.rsplit("/", 2)[0] + "/")
+        items.append({"label": label, "url": url, "active": active})
+    return items
+
+
+def site(request):
+    user = getattr(request, "user", None)
+    return {
+        "SANDBOX_ENABLED": settings.SANDBOX_ENABLED,
+        "API_BASE_URL": settings.SUPERSIM_API_BASE_URL,
+        "PRODUCTION": settings.PRODUCTION,
+        "nav_items": _nav(request) if user is not None and user.is_authenticated else [],
+        "user_role": user_role(user) if user is not None and user.is_authenticated else "",
+    }

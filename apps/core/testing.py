@@ -1,0 +1,232 @@
+"""Shared pytest fixtures and helpers (loaded for every test via ``-p apps.core.testing``).
+
+Tiers: 1 = SQLite + eager tasks; 2 = PostgreSQL + Redis + a real Celery worker (tests marked ``worker``);
+3 = headless Chromium through Playwright (tests marked ``browser``). With ``SUPERSIM_REQUIRE_ALL_TIERS=1``
+(set by .ci/run) a missing service fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+REQUIRE_ALL_TIERS = os.environ.get("SUPERSIM_REQUIRE_ALL_TIERS", "") not in ("", "0", "false")
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+RESULTS_DIR = BASE_DIR / "test-results"
+
+
+def missing(reason: str):
+    """Skip (on a laptop without the service) or fail (in CI, where every tier must run)."""
+    if REQUIRE_ALL_TIERS:
+        pytest.fail(f"required tier cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+# --- users ------------------------------------------------------------------------------------------------
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str, role: str | None):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user("viewer1", "viewer")
+
+
+@pytest.fixture
+def operator(db):
+    return make_user("operator1", "operator")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("admin1", "admin")
+
+
+@pytest.fixture
+def viewer_client(client, viewer):
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def admin_client_(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+# --- the sandbox over real HTTP ---------------------------------------------------------------------------
+@pytest.fixture
+def sandbox_api(live_server, settings):
+    """Point the product's client at the sandbox served by ``live_server``; returns the base URL."""
+    base = f"{live_server.url}/sandbox"
+    settings.SUPERSIM_API_BASE_URL = base
+    settings.SUPERSIM_AUTH_MODE = "basic"
+    settings.TWILIO_ACCOUNT_SID = settings.SANDBOX_ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = settings.SANDBOX_AUTH_TOKEN
+    settings.TWILIO_API_KEY = ""
+    settings.TWILIO_API_SECRET = ""
+    return base
+
+
+# --- Celery: eager by default, a real worker for tests marked ``worker`` ------------------------------------
+@pytest.fixture(autouse=True)
+def _celery_mode(request):
+    from supersim_admin.celery import app
+
+    wants_worker = request.node.get_closest_marker("worker") is not None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = not wants_worker
+    yield
+    app.conf.task_always_eager = previous
+
+
+def _redis_ok(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real ``celery worker`` subprocess on Redis, using the same (test) database as the tests."""
+    redis_url = settings.REDIS_URL
+    db = settings.DATABASES["default"]
+    if not redis_url or not _redis_ok(redis_url):
+        missing("tier 2 needs REDIS_URL pointing at a running Redis")
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        missing("tier 2 needs DATABASE_URL pointing at PostgreSQL")
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    env = dict(os.environ)
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    RESULTS_DIR.mkdir(exist_ok=True)
+    log = open(RESULTS_DIR / "celery-worker.log", "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "supersim_admin",
+            "worker",
+            "-P",
+            "solo",
+            "-c",
+            "1",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "info",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    from supersim_admin.celery import app, ping
+
+    deadline = time.time() + 60
+    ok = False
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            app.conf.task_always_eager = False
+            ok = ping.apply_async(args=["ready"]).get(timeout=5) == "ready"
+            break
+        except Exception:  # noqa: BLE001
+            time.sleep(0.5)
+    if not ok:
+        proc.kill()
+        pytest.fail(f"the Celery worker did not start; see {log.name}", pytrace=False)
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+# --- the browser (Playwright driving Debian's Chromium) ---------------------------------------------------
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        missing(f"tier 3 needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser page; console errors (CSP violations included) are collected in ``page.errors``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("console", lambda msg: pg.errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def output_dir(request) -> Path:
+    """The test's own output folder, ``test-results/<test id>/`` (screenshots go here)."""
+    name = request.node.nodeid.replace("/", "_").replace("::", "__").replace("[", "_").replace("]", "")
+    path = RESULTS_DIR / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def browser_login(page, live_server, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")

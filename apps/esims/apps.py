@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EsimsConfig(AppConfig):
+    name = "apps.esims"
+    label = "esims"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SimsConfig(AppConfig):
+    name = "apps.sims"
+    label = "sims"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SupersimConfig(AppConfig):
+    name = "apps.supersim"
+    label = "supersim"
