@@ -24,7 +24,7 @@ def _nav(request):
             url = reverse(name)
         except NoReverseMatch:
             url = None
-        active = bool(url) and request.path.startswith(url.rsplit("/", 2)[0] + "/")
+        active = bool(url) and url != "/" and request.path.startswith(url)
         items.append({"label": label, "url": url, "active": active})
     return items
 

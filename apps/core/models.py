@@ -13,7 +13,8 @@ class SyncedResource(models.Model):
     """A local copy of one Super SIM API resource, filled by the sync engine.
 
     ``raw`` keeps the API's JSON as it was last seen; ``last_seen_run_id`` stamps the sync run that last
-    saw the row (mark-and-sweep); ``content_hash`` lets a re-sync skip unchanged rows; ``removed_at`` is set when a complete, error-free pass no longer finds it.
+    saw the row (mark-and-sweep); ``content_hash`` lets a re-sync skip unchanged rows;
+    ``removed_at`` is set when a complete, error-free pass no longer finds it.
     """
 
     sid = models.CharField(max_length=34, unique=True)

@@ -1,0 +1,15 @@
+# One image for web (gunicorn), worker and beat. Build: docker build -t supersim-admin .
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY supersim_admin ./supersim_admin
+COPY apps ./apps
+RUN pip install --upgrade pip && pip install .
+COPY . .
+RUN SECRET_KEY=collectstatic-only PRODUCTION=true ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+    && useradd --system --uid 10001 app && chown -R app /app
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "supersim_admin.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
