@@ -1,1 +1,62 @@
-from django.db import models  # noqa: F401
+from django.db import models
+from django.urls import reverse
+
+from apps.core.choices import BadgeMixin
+from apps.core.models import SyncedResource
+from apps.sims.models import sim_fk
+
+from .choices import Direction, IpCommandStatus, PayloadType, SmsCommandStatus
+
+
+class SmsCommand(BadgeMixin, SyncedResource):
+    """An SMS command (``HC...``) sent to or received from a SIM; history is kept (never swept)."""
+
+    account_sid = models.CharField(max_length=34, blank=True)
+    sim = sim_fk("sms_commands")
+    payload = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=SmsCommandStatus.choices, blank=True, db_index=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices, blank=True, db_index=True)
+    date_created = models.DateTimeField(null=True, blank=True, db_index=True)
+    date_updated = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date_created", "-id"]
+        indexes = [
+            models.Index(fields=["sim", "-date_created"], name="commands_sms_sim_created"),
+            models.Index(fields=["status", "id"], name="commands_sms_status_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sid
+
+    def get_absolute_url(self) -> str:
+        return reverse("commands:smscommand_detail", kwargs={"sid": self.sid})
+
+
+class IpCommand(BadgeMixin, SyncedResource):
+    """An IP command (``HG...``) sent to or received from a SIM over UDP; history is kept (never swept)."""
+
+    account_sid = models.CharField(max_length=34, blank=True)
+    sim = sim_fk("ip_commands")
+    sim_iccid = models.CharField(max_length=22, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=IpCommandStatus.choices, blank=True, db_index=True)
+    direction = models.CharField(max_length=8, choices=Direction.choices, blank=True, db_index=True)
+    device_ip = models.CharField(max_length=45, blank=True)
+    device_port = models.PositiveIntegerField(null=True, blank=True)
+    payload_type = models.CharField(max_length=8, choices=PayloadType.choices, blank=True)
+    payload = models.TextField(blank=True)
+    date_created = models.DateTimeField(null=True, blank=True, db_index=True)
+    date_updated = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date_created", "-id"]
+        indexes = [
+            models.Index(fields=["sim", "-date_created"], name="commands_ip_sim_created"),
+            models.Index(fields=["status", "id"], name="commands_ip_status_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sid
+
+    def get_absolute_url(self) -> str:
+        return reverse("commands:ipcommand_detail", kwargs={"sid": self.sid})

@@ -1,1 +1,122 @@
-from django.db import models  # noqa: F401
+from django.db import models
+from django.urls import reverse
+
+from apps.core.choices import BadgeMixin
+from apps.core.models import SyncedResource
+from apps.fleets.models import Fleet
+
+from .choices import BillingPeriodType, IpAddressVersion, SettingsUpdateStatus, SimStatus
+
+
+def sim_fk(related_name: str, **extra) -> models.ForeignKey:
+    """A reference to a SIM by SID (no lookup on upsert, no failure if the SIM is not synced yet)."""
+    return models.ForeignKey(
+        "sims.Sim",
+        to_field="sid",
+        db_column="sim_sid",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name=related_name,
+        **extra,
+    )
+
+
+class Sim(BadgeMixin, SyncedResource):
+    """A Super SIM (``HS...``)."""
+
+    unique_name = models.CharField(max_length=255, blank=True, db_index=True)
+    account_sid = models.CharField(max_length=34, blank=True)
+    # db_index on a CharField also gets a varchar_pattern_ops ``_like`` index on PostgreSQL (prefix search)
+    iccid = models.CharField(max_length=22, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=SimStatus.choices, blank=True, db_index=True)
+    fleet = models.ForeignKey(
+        Fleet,
+        to_field="sid",
+        db_column="fleet_sid",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="sims",
+    )
+    date_created = models.DateTimeField(null=True, blank=True, db_index=True)
+    date_updated = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date_created", "-id"]
+        indexes = [
+            models.Index(fields=["status", "id"], name="sims_sim_status_id"),
+            models.Index(fields=["fleet", "id"], name="sims_sim_fleet_id"),
+            models.Index(fields=["-date_created", "-id"], name="sims_sim_created_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.unique_name or self.iccid or self.sid
+
+    def get_absolute_url(self) -> str:
+        return reverse("sims:sim_detail", kwargs={"sid": self.sid})
+
+
+class BillingPeriod(SyncedResource):
+    """A billing period (``HB...``) of one SIM."""
+
+    sim = sim_fk("billing_periods")
+    account_sid = models.CharField(max_length=34, blank=True)
+    start_time = models.DateTimeField(null=True, blank=True)
+    end_time = models.DateTimeField(null=True, blank=True)
+    period_type = models.CharField(max_length=16, choices=BillingPeriodType.choices, blank=True)
+    date_created = models.DateTimeField(null=True, blank=True)
+    date_updated = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start_time", "-id"]
+        indexes = [models.Index(fields=["sim", "-start_time"], name="sims_bp_sim_start")]
+
+    def __str__(self) -> str:
+        return f"{self.sim_id} {self.period_type} {self.start_time:%Y-%m-%d}" if self.start_time else self.sid
+
+    def get_absolute_url(self) -> str:
+        return reverse("sims:sim_detail", kwargs={"sid": self.sim_id})
+
+
+class SimIpAddress(models.Model):
+    """An IP address currently assigned to a SIM (no SID in the API: natural key (sim, ip_address))."""
+
+    sim = sim_fk("ip_addresses")
+    ip_address = models.CharField(max_length=45)
+    ip_address_version = models.CharField(max_length=4, choices=IpAddressVersion.choices, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sim_id", "ip_address"]
+        constraints = [models.UniqueConstraint(fields=["sim", "ip_address"], name="sims_ip_unique")]
+
+    def __str__(self) -> str:
+        return self.ip_address
+
+    def get_absolute_url(self) -> str:
+        return reverse("sims:sim_detail", kwargs={"sid": self.sim_id})
+
+
+class SettingsUpdate(BadgeMixin, SyncedResource):
+    """A settings update (``OB...``) pushed to a SIM."""
+
+    iccid = models.CharField(max_length=22, blank=True, db_index=True)
+    sim = sim_fk("settings_updates")
+    status = models.CharField(max_length=16, choices=SettingsUpdateStatus.choices, blank=True, db_index=True)
+    packages = models.JSONField(default=list, blank=True)  # [{"name": ..., "version": ...}, ...]
+    date_completed = models.DateTimeField(null=True, blank=True)
+    date_created = models.DateTimeField(null=True, blank=True, db_index=True)
+    date_updated = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date_created", "-id"]
+
+    def __str__(self) -> str:
+        return self.sid
+
+    def get_absolute_url(self) -> str:
+        return reverse("sims:sim_detail", kwargs={"sid": self.sim_id})

@@ -1,0 +1,6 @@
+from django.db import models
+
+
+class HttpMethod(models.TextChoices):
+    GET = "GET", "GET"
+    POST = "POST", "POST"
