@@ -146,8 +146,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
-CELERY_BEAT_SCHEDULE: dict = {}  # filled by apps.sync (interval from SYNC_INTERVAL_SECONDS)
 SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=900)
+CELERY_BEAT_SCHEDULE: dict = {
+    "sync-all": {"task": "sync.sync_all", "schedule": float(SYNC_INTERVAL_SECONDS)},
+}
+# apps.sync: lock lifetime (extended per page), task retries on rate limits/outages, usage windows
+SYNC_LOCK_TIMEOUT = env.int("SYNC_LOCK_TIMEOUT", default=600)
+SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=2)
+SYNC_TASK_MAX_RETRIES = env.int("SYNC_TASK_MAX_RETRIES", default=3)
+SYNC_RETRY_BASE_SECONDS = env.float("SYNC_RETRY_BASE_SECONDS", default=30.0)
+SYNC_RETRY_MAX_SECONDS = env.float("SYNC_RETRY_MAX_SECONDS", default=600.0)
+SYNC_QUEUED_STALE_SECONDS = env.int("SYNC_QUEUED_STALE_SECONDS", default=_VISIBILITY_TIMEOUT)
+SYNC_USAGE_INITIAL_DAYS = env.int("SYNC_USAGE_INITIAL_DAYS", default=90)
+SYNC_USAGE_HOURLY_DAYS = env.int("SYNC_USAGE_HOURLY_DAYS", default=2)
 
 # --- The Super SIM API (Twilio or KORE) -----------------------------------------------------------------
 SUPERSIM_API_BASE_URL = env.str("SUPERSIM_API_BASE_URL", default="https://supersim.twilio.com").rstrip("/")
@@ -166,6 +177,10 @@ SUPERSIM_READ_TIMEOUT = env.float("SUPERSIM_READ_TIMEOUT", default=30.0)
 SUPERSIM_MAX_RETRIES = env.int("SUPERSIM_MAX_RETRIES", default=5)
 SUPERSIM_PAGE_SIZE = env.int("SUPERSIM_PAGE_SIZE", default=1000)
 SUPERSIM_SYNC_CONCURRENCY = env.int("SUPERSIM_SYNC_CONCURRENCY", default=4)
+SUPERSIM_RETRY_BACKOFF = env.float("SUPERSIM_RETRY_BACKOFF", default=0.5)  # seconds, doubled per retry
+SUPERSIM_RETRY_BACKOFF_MAX = env.float("SUPERSIM_RETRY_BACKOFF_MAX", default=30.0)
+SUPERSIM_RETRY_AFTER_MAX = env.float("SUPERSIM_RETRY_AFTER_MAX", default=60.0)  # cap on Retry-After
+SUPERSIM_TOKEN_RENEW_MARGIN = env.float("SUPERSIM_TOKEN_RENEW_MARGIN", default=60.0)  # KORE token
 
 # Webhooks: "twilio" (X-Twilio-Signature, HMAC-SHA1 with the auth token) or "kore" (kore-signature).
 WEBHOOK_SIGNATURE_SCHEME = env.str("WEBHOOK_SIGNATURE_SCHEME", default="twilio")
