@@ -276,3 +276,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Background jobs (apps/core/jobs.py) ------------------------------------------------------------------
+JOB_CHUNK_SIZE = env.int("JOB_CHUNK_SIZE", default=200)
+JOB_ITEM_LEASE_SECONDS = env.int("JOB_ITEM_LEASE_SECONDS", default=300)
+# Without a broker (make run on SQLite) jobs run in a background thread so pages answer at once.
+JOBS_RUN_IN_THREAD = env.bool("JOBS_RUN_IN_THREAD", default=not REDIS_URL)

@@ -91,6 +91,12 @@ def sandbox_api(live_server, settings):
     return base
 
 
+@pytest.fixture(autouse=True)
+def _jobs_in_process(settings):
+    """Jobs run synchronously in tests (no background thread) unless a test asks otherwise."""
+    settings.JOBS_RUN_IN_THREAD = False
+
+
 # --- Celery: eager by default, a real worker for tests marked ``worker`` ------------------------------------
 @pytest.fixture(autouse=True)
 def _celery_mode(request):

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import patch_vary_headers
-from django.views.generic import TemplateView
+from django.views import View
+from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
-from apps.accounts.permissions import ViewerRequiredMixin
+from apps.accounts.permissions import PERM_OPERATE, OperatorRequiredMixin, ViewerRequiredMixin
+
+from .csvsafe import csv_rows
+from .htmx import HTMX_STOP_POLLING, trigger
+from .jobs import job_retry_failed
+from .models import Job, JobItem
 
 
 class ObjectListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
@@ -64,3 +72,68 @@ def health(request):
         return JsonResponse({"status": "ok"})
     except Exception:  # noqa: BLE001
         return JsonResponse({"status": "database unavailable"}, status=503)
+
+
+# --- background jobs -------------------------------------------------------------------------------------
+class JobDetailView(ViewerRequiredMixin, DetailView):
+    model = Job
+    template_name = "core/job_detail.html"
+    context_object_name = "job"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = self.object
+        items = job.items.order_by("seq")
+        show = self.request.GET.get("show", "")
+        if show in JobItem.Status.values:
+            items = items.filter(status=show)
+        context.update(
+            page_title=job.title,
+            items=items[:200],
+            show=show,
+            statuses=JobItem.Status.choices,
+            can_operate=self.request.user.has_perm(PERM_OPERATE),
+        )
+        return context
+
+
+class JobProgressView(ViewerRequiredMixin, DetailView):
+    """The progress partial, polled by htmx every second; answers 286 (stop polling) once the job is final."""
+
+    model = Job
+    template_name = "core/_job_progress.html"
+    context_object_name = "job"
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if self.object.is_final:
+            response.status_code = HTMX_STOP_POLLING
+            trigger(response, "jobFinished", {"id": self.object.pk, "status": self.object.status})
+        return response
+
+
+class JobRetryView(OperatorRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        job = get_object_or_404(Job, pk=pk)
+        count = job_retry_failed(job=job, user=request.user, request=request)
+        messages.success(request, f"{count} failed item(s) queued again.")
+        return redirect(job)
+
+
+class JobResultsCsvView(ViewerRequiredMixin, View):
+    def get(self, request, pk):
+        job = get_object_or_404(Job, pk=pk)
+        result_keys: list[str] = []
+        for result in job.items.exclude(result={}).values_list("result", flat=True)[:50]:
+            result_keys += [k for k in result if k not in result_keys]
+        rows = (
+            [item.key, item.status, item.error, *[item.result.get(k, "") for k in result_keys]]
+            for item in job.items.order_by("seq").iterator(chunk_size=2000)
+        )
+        response = StreamingHttpResponse(
+            csv_rows(["key", "status", "error", *result_keys], rows), content_type="text/csv"
+        )
+        response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-results.csv"'
+        return response
