@@ -1,5 +1,9 @@
 from django.urls import path  # noqa: F401
 
+from .onboarding.urls import urlpatterns as onboarding_urlpatterns
+
 app_name = "sims"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    *onboarding_urlpatterns,
+]

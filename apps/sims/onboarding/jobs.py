@@ -1,0 +1,1 @@
+"""Job handlers for CSV onboarding (registered on import)."""

@@ -1,0 +1,3 @@
+"""Onboarding URLs, merged into the ``sims`` namespace by apps/sims/urls.py."""
+
+urlpatterns: list = []
