@@ -1,0 +1,143 @@
+"""Authentication (Twilio Basic, KORE bearer) and fault injection for every /sandbox/v1 request.
+
+Faults live in the FaultConfig singleton so every process serving the sandbox (runserver threads, gunicorn
+workers, the product's Celery worker hitting it over HTTP) sees the same settings; each process caches the
+row for at most ``CACHE_SECONDS``. With a ``seed`` the sequence of faults is repeatable (random.Random(seed)).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import random
+import threading
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from .api import AUTH_FAILED, INTERNAL, TOO_MANY, UNAVAILABLE, ApiError
+from .models import AccessToken, FaultConfig
+
+CACHE_SECONDS = 1.0
+FIELDS = ("rate_429", "rate_500", "rate_503", "delay_ms", "retry_after", "fail_prefix", "fail_page", "seed")
+
+_lock = threading.Lock()
+_cache: dict = {"at": 0.0, "config": None, "rng": None, "rng_key": None}
+
+
+def default_faults() -> dict:
+    return {
+        "rate_429": float(getattr(settings, "SANDBOX_FAULT_429_RATE", 0.0)),
+        "rate_500": float(getattr(settings, "SANDBOX_FAULT_500_RATE", 0.0)),
+        "rate_503": float(getattr(settings, "SANDBOX_FAULT_503_RATE", 0.0)),
+        "delay_ms": int(getattr(settings, "SANDBOX_FAULT_DELAY_MS", 0)),
+        "retry_after": int(getattr(settings, "SANDBOX_FAULT_RETRY_AFTER", 1)),
+        "fail_prefix": "",
+        "fail_page": None,
+        "seed": None,
+    }
+
+
+def faults_get() -> dict:
+    row = FaultConfig.objects.filter(pk=1).values(*FIELDS).first()
+    return row if row is not None else default_faults()
+
+
+def faults_set(**changes) -> dict:
+    current = faults_get()
+    current.update({k: v for k, v in changes.items() if k in FIELDS})
+    FaultConfig.objects.update_or_create(pk=1, defaults=current)
+    invalidate()
+    return faults_get()
+
+
+def faults_clear() -> dict:
+    FaultConfig.objects.update_or_create(
+        pk=1, defaults={**default_faults(), "rate_429": 0.0, "rate_500": 0.0, "rate_503": 0.0, "delay_ms": 0}
+    )
+    invalidate()
+    return faults_get()
+
+
+def invalidate() -> None:
+    with _lock:
+        _cache["at"] = 0.0
+
+
+def _config() -> tuple[dict, random.Random]:
+    with _lock:
+        if time.monotonic() - _cache["at"] > CACHE_SECONDS or _cache["config"] is None:
+            _cache["config"] = faults_get()
+            _cache["at"] = time.monotonic()
+        config = _cache["config"]
+        key = (config["seed"], config["rate_429"], config["rate_500"], config["rate_503"])
+        if _cache["rng_key"] != key:
+            _cache["rng"] = random.Random(config["seed"])  # noqa: S311 - fault dice, not security
+            _cache["rng_key"] = key
+        return config, _cache["rng"]
+
+
+def inject_faults(request, sub_path: str) -> None:
+    """Raise an ApiError (or sleep) as the fault config says. ``sub_path`` is e.g. '/v1/Sims'."""
+    config, rng = _config()
+    if config["delay_ms"]:
+        time.sleep(config["delay_ms"] / 1000.0)
+    if config["fail_prefix"] and sub_path.startswith(config["fail_prefix"]):
+        page = request.GET.get("Page", "0") or "0"
+        if config["fail_page"] is None or page == str(config["fail_page"]):
+            raise ApiError(500, INTERNAL, "Internal Server Error (injected: failing page)")
+    if not (config["rate_429"] or config["rate_500"] or config["rate_503"]):
+        return
+    with _lock:
+        roll = rng.random()
+    edge = config["rate_429"]
+    if roll < edge:
+        raise ApiError(
+            429, TOO_MANY, "Too Many Requests (injected)", {"Retry-After": str(config["retry_after"])}
+        )
+    edge += config["rate_500"]
+    if roll < edge:
+        raise ApiError(500, INTERNAL, "Internal Server Error (injected)")
+    edge += config["rate_503"]
+    if roll < edge:
+        raise ApiError(
+            503, UNAVAILABLE, "Service Unavailable (injected)", {"Retry-After": str(config["retry_after"])}
+        )
+
+
+# --- authentication ---------------------------------------------------------------------------------------
+def _eq(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def basic_credentials(request) -> tuple[str, str] | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user, password
+
+
+def authenticate(request) -> None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+        if AccessToken.objects.filter(token=token, expires_at__gt=timezone.now()).exists():
+            return
+        raise ApiError(401, AUTH_FAILED, "Authentication Error - invalid or expired bearer token")
+    creds = basic_credentials(request)
+    if creds:
+        user, password = creds
+        pairs = [
+            (settings.SANDBOX_ACCOUNT_SID, settings.SANDBOX_AUTH_TOKEN),
+            (settings.SANDBOX_API_KEY, settings.SANDBOX_API_SECRET),
+        ]
+        for good_user, good_password in pairs:
+            if _eq(user, good_user) and _eq(password, good_password):
+                return
+        raise ApiError(401, AUTH_FAILED, "Authentication Error - invalid username")
+    raise ApiError(401, AUTH_FAILED, "Authentication Error - No credentials provided")
