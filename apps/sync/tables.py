@@ -1,0 +1,63 @@
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from .models import SyncRun
+
+
+class SyncRunTable(tables.Table):
+    id = tables.Column(verbose_name="Run", linkify=True)
+    resource = tables.Column()
+    status = tables.Column()
+    source = tables.Column()
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Created")
+    duration = tables.Column(empty_values=(), orderable=False)
+    pages = tables.Column()
+    items = tables.Column()
+    created = tables.Column(verbose_name="New")
+    updated = tables.Column()
+    unchanged = tables.Column()
+    removed = tables.Column()
+    errors = tables.Column()
+    error = tables.Column(verbose_name="Message", orderable=False)
+
+    class Meta:
+        model = SyncRun
+        fields = (
+            "id",
+            "resource",
+            "status",
+            "source",
+            "created_at",
+            "duration",
+            "pages",
+            "items",
+            "created",
+            "updated",
+            "unchanged",
+            "removed",
+            "errors",
+            "error",
+        )
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "syncrun-table"}
+        order_by = ("-created_at",)
+
+    def render_id(self, value):
+        return f"#{value}"
+
+    def render_resource(self, value, record):
+        return f"{value} {record.scope}" if record.scope else value
+
+    def render_status(self, value, record):
+        return format_html(
+            '<span class="badge {}" data-status="{}">{}</span>',
+            record.status_badge_class,
+            record.status,
+            record.get_status_display(),
+        )
+
+    def render_duration(self, record):
+        d = record.duration
+        return f"{d.total_seconds():.1f} s" if d is not None else "—"
+
+    def render_error(self, value):
+        return value if len(value) <= 120 else value[:117] + "…"
