@@ -146,9 +146,12 @@ def test_query_count_is_constant(n, django_assert_num_queries):
 
 
 @pytest.mark.django_db
-def test_sqlite_param_limit_is_restored():
-    from django.db import connection
-
-    before = connection.features.max_query_params
-    bulk_upsert(model=Sim, rows=rows(3), run_id=1, now=NOW)
-    assert connection.features.max_query_params == before
+def test_fields_missing_from_rows_get_defaults_and_are_left_alone_on_update():
+    bulk_upsert(model=Sim, rows=rows(1), run_id=1, now=NOW)
+    sim = Sim.objects.get()
+    assert sim.iccid == "" and sim.fleet_id is None  # defaults on insert
+    Sim.objects.update(iccid="8988")
+    page = rows(1, status="inactive")
+    bulk_upsert(model=Sim, rows=page, run_id=2, now=LATER)
+    sim.refresh_from_db()
+    assert sim.status == "inactive" and sim.iccid == "8988"  # not in the rows: untouched
