@@ -68,10 +68,18 @@ def invalidate() -> None:
 def _config() -> tuple[dict, random.Random]:
     with _lock:
         if time.monotonic() - _cache["at"] > CACHE_SECONDS or _cache["config"] is None:
-            _cache["config"] = faults_get()
+            row = FaultConfig.objects.filter(pk=1).values(*FIELDS, "updated_at").first()
+            _cache["config"] = row or {**default_faults(), "updated_at": None}
             _cache["at"] = time.monotonic()
         config = _cache["config"]
-        key = (config["seed"], config["rate_429"], config["rate_500"], config["rate_503"])
+        # every change of the config (updated_at) restarts the seeded sequence
+        key = (
+            config["updated_at"],
+            config["seed"],
+            config["rate_429"],
+            config["rate_500"],
+            config["rate_503"],
+        )
         if _cache["rng_key"] != key:
             _cache["rng"] = random.Random(config["seed"])  # noqa: S311 - fault dice, not security
             _cache["rng_key"] = key

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from . import api, guard, render, services, usage
+from .catalogue import ensure_networks
 from .api import ApiError, Paging, bad, not_found
 from .models import (
     AccessToken,
@@ -158,6 +159,7 @@ def sims_create(request):
                 api.WRONG_REGISTRATION,
             )
         at = api.now()
+        _catalogue()
         rng = random.Random(iccid)  # noqa: S311
         networks = list(Network.objects.values_list("id", flat=True)[:50])
         sim = Sim.objects.create(
@@ -380,6 +382,7 @@ def naps_create(request):
     data = request.POST
     unique_name = api.p_unique_name(data)
     sids = data.getlist("Networks")
+    _catalogue()
     networks = []
     for sid in sids:
         if not api.is_sid(sid, "HW"):
@@ -425,6 +428,7 @@ def nap_networks_list(request, nap_sid):
 def nap_networks_create(request, nap_sid):
     nap = _nap_ref(nap_sid)
     sid = api.p_sid(request.POST, "Network", "HW", required=True)
+    _catalogue()
     network = Network.objects.filter(sid=sid).first()
     if network is None:
         raise not_found(f"/v1/Networks/{sid}")
@@ -457,7 +461,14 @@ def nap_network_delete(request, nap_sid, sid):
     return HttpResponse(status=204)
 
 
+def _catalogue() -> None:
+    """The network catalogue always exists, as on Twilio (also in an unseeded sandbox)."""
+    if not Network.objects.exists():
+        ensure_networks()
+
+
 def networks_list(request):
+    _catalogue()
     q = request.GET
     qs = Network.objects.all()
     if q.get("IsoCountry"):
@@ -471,6 +482,7 @@ def networks_list(request):
 
 
 def network_fetch(request, sid):
+    _catalogue()
     network = Network.objects.filter(sid=sid).first() if api.is_sid(sid, "HW") else None
     if network is None:
         raise not_found(f"/v1/Networks/{sid}")

@@ -116,7 +116,7 @@ def callback_server():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
-    server.params = lambda i: dict(parse_qsl(server.received[i]["body"]))
+    server.params = lambda i: dict(parse_qsl(server.received[i]["body"], keep_blank_values=True))
     yield server
     server.shutdown()
     server.server_close()
