@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from . import api, guard, render, services, usage
-from .catalogue import ensure_networks
 from .api import ApiError, Paging, bad, not_found
+from .catalogue import ensure_networks
 from .models import (
     AccessToken,
     EsimProfile,
