@@ -1,0 +1,194 @@
+"""The sync engine over real HTTP against the sandbox (live_server)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from apps.fleets.models import Fleet
+from apps.networks.models import Network, NetworkAccessProfile, NetworkAccessProfileNetwork
+from apps.sims.models import Sim
+from apps.supersim.client import get_client
+from apps.sync import services
+from apps.sync.lock import make_lock
+from apps.sync.models import SyncRun
+from apps.sync.registry import RESOURCES, ordered
+from apps.usage.models import UsageRecord
+
+from .conftest import faults, remove_upstream_sim
+
+pytestmark = pytest.mark.django_db(transaction=True)
+S = SyncRun.Status
+
+
+def sync(name: str) -> SyncRun:
+    (run,) = services.runs_create(resources=[name], source=SyncRun.Source.CLI)
+    return services.sync_resource(run=run)
+
+
+def test_registry_order():
+    names = [r.name for r in ordered()]
+    assert names.index("naps") < names.index("nap_networks") < names.index("usage")
+    assert names.index("fleets") < names.index("sims") < names.index("settings_updates")
+    assert [r.name for r in ordered(["sims", "networks"])] == ["networks", "sims"]
+    with pytest.raises(KeyError):
+        ordered(["nope"])
+
+
+def test_full_sync_equals_the_sandbox_and_resync_changes_nothing(sandbox, settings):
+    settings.SUPERSIM_PAGE_SIZE = 200  # few requests: this test is about content, paging is tested below
+    runs = services.sync_all(source=SyncRun.Source.CLI)
+    assert [r.resource for r in runs] == [r.name for r in ordered()]
+    assert {r.resource: r.status for r in runs} == dict.fromkeys(RESOURCES, S.SUCCEEDED), [
+        (r.resource, r.error) for r in runs
+    ]
+    client = get_client()
+    api_sims = {s["sid"]: s for s in client.sims_list()}
+    assert len(api_sims) == 30
+    local = {s.sid: s for s in Sim.objects.all()}
+    assert set(local) == set(api_sims)
+    for sid, item in api_sims.items():
+        assert local[sid].status == item["status"]
+        assert local[sid].iccid == item["iccid"]
+        assert local[sid].fleet_id == item["fleet_sid"]
+        assert local[sid].removed_at is None
+    assert set(Fleet.objects.values_list("sid", flat=True)) == {f["sid"] for f in client.fleets_list()}
+    assert Network.objects.count() == len(client.networks_list())
+    naps = client.naps_list()
+    assert NetworkAccessProfile.objects.count() == len(naps)
+    assert NetworkAccessProfileNetwork.objects.count() == sum(
+        len(client.nap_networks_list(n["sid"])) for n in naps
+    )
+    sims_run = next(r for r in runs if r.resource == "sims")
+    assert (sims_run.pages, sims_run.items, sims_run.created) == (1, 30, 30)
+    assert sims_run.complete and sims_run.swept and sims_run.removed == 0
+    usage_run = next(r for r in runs if r.resource == "usage")
+    assert usage_run.window_start and usage_run.window_end and usage_run.complete
+    assert UsageRecord.objects.filter(group="sim", granularity="day").exists()
+    assert UsageRecord.objects.filter(group="fleet", granularity="hour").exists()
+
+    again = services.sync_all(source=SyncRun.Source.CLI)
+    for run in again:
+        assert run.status == S.SUCCEEDED, (run.resource, run.error)
+        if run.resource != "usage":  # the current hour's usage grows while we watch
+            assert (run.created, run.updated, run.removed) == (0, 0, 0), run.resource
+            assert run.unchanged == run.items
+    assert Sim.objects.count() == 30
+
+
+def test_sim_removed_upstream_is_marked_removed(sandbox):
+    first = sync("sims")
+    assert (first.status, first.pages, first.items) == (S.SUCCEEDED, 5, 30)  # PageSize 7
+    gone = Sim.objects.order_by("sid").first().sid
+    new_sid = remove_upstream_sim(gone)
+    run = sync("sims")
+    assert run.status == S.SUCCEEDED and run.swept
+    assert (run.created, run.removed) == (1, 1)
+    assert Sim.objects.get(sid=gone).removed_at is not None
+    assert Sim.objects.get(sid=new_sid).removed_at is None
+    assert Sim.objects.filter(removed_at__isnull=True).count() == 30
+
+
+def test_faults_lose_nothing_and_the_next_run_converges(sandbox):
+    assert sync("sims").status == S.SUCCEEDED
+    before = dict(Sim.objects.values_list("sid", "status"))
+    gone = sorted(before)[0]
+    remove_upstream_sim(gone)
+    # 20% of requests answered 429/500 (retried), and page 2 of the SIMs failing for good
+    faults(sandbox, rate_429=0.1, rate_500=0.1, seed=4, fail_page="/v1/Sims:2")
+    run = sync("sims")
+    assert run.status == S.FAILED
+    assert not run.complete and not run.swept and run.removed == 0
+    assert "20500" in run.error and "nothing was swept" in run.error
+    assert run.retryable  # a 5xx: the task would try again later
+    assert run.pages == 2  # pages 0 and 1 were written
+    assert Sim.objects.filter(removed_at__isnull=False).count() == 0  # nothing local lost
+    after = dict(Sim.objects.values_list("sid", "status"))
+    assert {sid: after[sid] for sid in before} == before  # every local row as it was (new ones may appear)
+
+    faults(sandbox, clear=True)
+    run = sync("sims")
+    assert run.status == S.SUCCEEDED and run.swept and run.removed == 1
+    assert Sim.objects.get(sid=gone).removed_at is not None
+    assert Sim.objects.filter(removed_at__isnull=True).count() == 30
+
+
+def test_retried_faults_alone_still_succeed(sandbox):
+    faults(sandbox, rate_429=0.1, rate_500=0.1, seed=9)
+    run = sync("sims")
+    assert run.status == S.SUCCEEDED and run.swept
+    assert Sim.objects.count() == 30
+    assert get_client().stats["retries"] > 0
+
+
+def test_a_second_concurrent_sync_is_refused(sandbox):
+    holder = make_lock("sims")
+    assert holder.acquire()
+    run = sync("sims")
+    assert run.status == S.SKIPPED
+    assert "already running" in run.error
+    assert Sim.objects.count() == 0
+    holder.release()
+
+    # two real syncs at once: while the first is between pages, a second one starts and is refused
+    (first,) = services.runs_create(resources=["sims"])
+    (second,) = services.runs_create(resources=["sims"])
+
+    def progress(run, items):
+        if run.pages == 1:
+            services.sync_resource(run=second)
+
+    services.sync_resource(run=first, progress=progress)
+    assert first.status == S.SUCCEEDED and first.swept
+    second.refresh_from_db()
+    assert second.status == S.SKIPPED and f"run #{first.pk}" in second.error
+    assert second.pages == 0
+
+
+def test_a_run_left_running_by_a_dead_worker_is_failed(db):
+    lock = make_lock("fleets", timeout=60)
+    assert lock.acquire()
+    alive = SyncRun.objects.create(resource="fleets", status=S.RUNNING, lock_token=lock.token)
+    dead = SyncRun.objects.create(resource="sims", status=S.RUNNING, lock_token="token-of-a-dead-worker")
+    old = SyncRun.objects.create(resource="naps", status=S.QUEUED)
+    SyncRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=1))
+    assert services.mark_stale_runs() == 2
+    assert SyncRun.objects.get(pk=alive.pk).status == S.RUNNING
+    dead.refresh_from_db()
+    assert dead.status == S.FAILED and "lock expired" in dead.error and dead.finished_at
+    assert SyncRun.objects.get(pk=old.pk).status == S.FAILED
+    lock.release()
+    assert services.mark_stale_runs() == 1
+
+
+def test_a_finished_run_is_not_run_again(sandbox):
+    run = sync("fleets")
+    assert run.status == S.SUCCEEDED
+    finished = run.finished_at
+    assert services.sync_resource(run=run).finished_at == finished  # idempotent (redelivered task)
+
+
+def test_sim_details(sandbox):
+    sid = get_client().sims_list(status="active")[0]["sid"]
+    run = services.sync_sim_details(sim_sid=sid)
+    assert run.status == S.SUCCEEDED, run.error
+    assert run.resource == "sim_details" and run.scope == sid
+    from apps.sims.models import BillingPeriod
+
+    assert BillingPeriod.objects.filter(sim_id=sid).count() == len(get_client().sim_billing_periods(sid))
+
+
+def test_management_command(sandbox):
+    out = __import__("io").StringIO()
+    call_command("sync", "fleets", "naps", "--no-progress", stdout=out)
+    assert "fleets" in out.getvalue() and "succeeded" in out.getvalue()
+    assert Fleet.objects.count() == 3
+    faults(sandbox, fail_page="/v1/Sims:0")
+    with pytest.raises(CommandError) as excinfo:
+        call_command("sync", "sims", "--no-progress", stdout=out)
+    assert excinfo.value.returncode == 1
+    with pytest.raises(CommandError):
+        call_command("sync", "nope", stdout=out)
