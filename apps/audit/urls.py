@@ -6,4 +6,5 @@ app_name = "audit"
 
 urlpatterns = [
     path("", views.AuditEventListView.as_view(), name="auditevent_list"),
+    path("<int:pk>/", views.AuditEventDetailView.as_view(), name="auditevent_detail"),
 ]

@@ -116,3 +116,172 @@ def nap_network_mark_removed(*, nap_sid: str, network_sid: str) -> int:
     return NetworkAccessProfileNetwork.objects.filter(
         nap_id=nap_sid, network_id=network_sid, removed_at__isnull=True
     ).update(removed_at=timezone.now())
+
+
+# --- UI write services (API first, then the local rows from the API's answer, then the audit entry) --------
+def nap_state(nap: NetworkAccessProfile) -> dict:
+    """The audited view of a NAP: name and the SIDs of its networks (JSON-safe)."""
+    networks = sorted(
+        NetworkAccessProfileNetwork.objects.filter(nap_id=nap.sid, removed_at__isnull=True).values_list(
+            "network_id", flat=True
+        )
+    )
+    return {"sid": nap.sid, "unique_name": nap.unique_name, "networks": networks}
+
+
+def _audit_failure(*, action: str, user, exc, request, obj=None, before=None, after=None, **extra) -> None:
+    from apps.audit.services import audit_record
+
+    audit_record(
+        action=action,
+        user=user,
+        obj=obj,
+        before=before,
+        after=after,
+        api_response=exc.as_dict(),
+        request=request,
+        success=False,
+        message=str(exc),
+        **extra,
+    )
+
+
+def nap_create(*, user, unique_name: str, networks: list, request=None) -> NetworkAccessProfile:
+    """CreateNetworkAccessProfile with ``networks`` (Network rows or SIDs); the memberships are then read
+    back from the API (``GET .../Networks``). Raises ``SuperSimError`` (audited, nothing local) on refusal."""
+    from apps.audit.services import audit_record
+    from apps.supersim.client import get_client
+    from apps.supersim.errors import SuperSimError
+
+    sids = [n if isinstance(n, str) else n.sid for n in networks]
+    client = get_client()
+    try:
+        answer = client.nap_create(unique_name=unique_name or None, networks=sids)
+    except SuperSimError as exc:
+        _audit_failure(
+            action="nap.create",
+            user=user,
+            exc=exc,
+            request=request,
+            after={"unique_name": unique_name, "networks": sids},
+            object_type="networkaccessprofile",
+            object_repr=unique_name,
+        )
+        raise
+    nap = nap_from_api(data=answer)
+    try:
+        for item in client.nap_networks_list(nap.sid):
+            nap_network_from_api(data=item, nap_sid=nap.sid)
+    except SuperSimError:  # created upstream; the memberships come with the next sync
+        pass
+    audit_record(
+        action="nap.create", user=user, obj=nap, after=nap_state(nap), api_response=answer, request=request
+    )
+    return nap
+
+
+def nap_rename(*, nap: NetworkAccessProfile, unique_name: str, user, request=None) -> NetworkAccessProfile:
+    """UpdateNetworkAccessProfile (``UniqueName``). Raises ``SuperSimError`` (audited) on refusal."""
+    from apps.audit.services import audit_record
+    from apps.supersim.client import get_client
+    from apps.supersim.errors import SuperSimError
+
+    before = {"sid": nap.sid, "unique_name": nap.unique_name}
+    try:
+        answer = get_client().nap_update(nap.sid, unique_name=unique_name)
+    except SuperSimError as exc:
+        _audit_failure(
+            action="nap.rename",
+            user=user,
+            exc=exc,
+            request=request,
+            obj=nap,
+            before=before,
+            after={**before, "unique_name": unique_name},
+        )
+        raise
+    renamed = nap_from_api(data=answer)
+    audit_record(
+        action="nap.rename",
+        user=user,
+        obj=renamed,
+        before=before,
+        after={"sid": renamed.sid, "unique_name": renamed.unique_name},
+        api_response=answer,
+        request=request,
+    )
+    return renamed
+
+
+def nap_network_add(
+    *, nap: NetworkAccessProfile, network: Network, user, request=None
+) -> NetworkAccessProfileNetwork:
+    """CreateNetworkAccessProfileNetwork. Raises ``SuperSimError`` (audited, nothing local) on refusal."""
+    from apps.audit.services import audit_record
+    from apps.supersim.client import get_client
+    from apps.supersim.errors import SuperSimError
+
+    before = nap_state(nap)
+    try:
+        answer = get_client().nap_network_add(nap.sid, network.sid)
+    except SuperSimError as exc:
+        _audit_failure(
+            action="nap.network_add",
+            user=user,
+            exc=exc,
+            request=request,
+            obj=nap,
+            before=before,
+            after={**before, "networks": sorted({*before["networks"], network.sid})},
+        )
+        raise
+    membership = nap_network_from_api(data=answer, nap_sid=nap.sid)
+    audit_record(
+        action="nap.network_add",
+        user=user,
+        obj=nap,
+        before=before,
+        after=nap_state(nap),
+        api_response=answer,
+        request=request,
+        message=f"added {network} ({network.sid})",
+    )
+    return membership
+
+
+def nap_network_remove(
+    *, nap: NetworkAccessProfile, membership: NetworkAccessProfileNetwork, user, request=None
+) -> None:
+    """DeleteNetworkAccessProfileNetwork. Raises ``SuperSimError`` (audited, nothing local) on refusal."""
+    from apps.audit.services import audit_record
+    from apps.supersim.client import get_client
+    from apps.supersim.errors import SuperSimError
+
+    network_sid = membership.network_id or membership.sid
+    before = nap_state(nap)
+    after = {**before, "networks": [s for s in before["networks"] if s != network_sid]}
+    label = f"{membership.friendly_name or network_sid} ({network_sid})"
+    try:
+        get_client().nap_network_remove(nap.sid, network_sid)
+    except SuperSimError as exc:
+        _audit_failure(
+            action="nap.network_remove",
+            user=user,
+            exc=exc,
+            request=request,
+            obj=nap,
+            before=before,
+            after=after,
+        )
+        raise
+    nap_network_mark_removed(nap_sid=nap.sid, network_sid=network_sid)
+    audit_record(
+        action="nap.network_remove",
+        user=user,
+        obj=nap,
+        before=before,
+        after=nap_state(nap),
+        api_response={"status": 204},
+        request=request,
+        message=f"removed {label}",
+    )

@@ -1,0 +1,60 @@
+"""Reads for the Fleets pages (local models only; counts by annotation, one query per page)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from apps.core.choices import badge_class
+from apps.sims.choices import SimStatus
+from apps.sims.models import Sim
+
+from .models import Fleet
+
+#: annotation name per SIM status: ``sims_active`` ...
+STATUS_COUNT_FIELDS: dict[str, str] = {status.value: f"sims_{status.value}" for status in SimStatus}
+
+
+def _sim_count_annotations() -> dict:
+    live = Q(sims__removed_at__isnull=True)
+    annotations = {
+        name: Count("sims", filter=live & Q(sims__status=status))
+        for status, name in STATUS_COUNT_FIELDS.items()
+    }
+    annotations["sims_total"] = Count("sims", filter=live)
+    return annotations
+
+
+def fleet_list_queryset() -> QuerySet[Fleet]:
+    """Fleets with their NAP and SIM counts per status (``sims_active``, ..., ``sims_total``): one query."""
+    return (
+        Fleet.objects.select_related("network_access_profile")
+        .annotate(**_sim_count_annotations())
+        .order_by("unique_name", "id")
+    )
+
+
+def fleet_get(*, sid: str) -> Fleet:
+    """One fleet (by SID) with its NAP and SIM counts; raises ``Fleet.DoesNotExist``."""
+    return fleet_list_queryset().get(sid=sid)
+
+
+def fleet_status_counts(fleet: Fleet) -> list[dict]:
+    """``[{"status": "active", "label": "Active", "count": 3}, ...]`` from an annotated fleet."""
+    return [
+        {
+            "status": status.value,
+            "label": status.label,
+            "count": getattr(fleet, STATUS_COUNT_FIELDS[status.value]),
+            "badge": badge_class(status.value),
+        }
+        for status in SimStatus
+    ]
+
+
+def fleet_sims_queryset(*, fleet: Fleet) -> QuerySet[Sim]:
+    """The fleet's SIMs still present upstream, newest first."""
+    return Sim.objects.filter(fleet_id=fleet.sid, removed_at__isnull=True).order_by("-date_created", "-id")
+
+
+def fleets_for_nap_queryset(*, nap_sid: str) -> QuerySet[Fleet]:
+    return fleet_list_queryset().filter(network_access_profile_id=nap_sid, removed_at__isnull=True)

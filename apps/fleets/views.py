@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views import View
+from django_htmx.http import HttpResponseClientRedirect
+from django_tables2 import LazyPaginator, RequestConfig
+
+from apps.accounts.permissions import AdminRequiredMixin, ViewerRequiredMixin
+from apps.core.htmx import is_htmx, trigger
+from apps.core.views import ObjectListView
+from apps.supersim.errors import SuperSimError
+
+from . import selectors, services
+from .filtersets import FleetFilterSet
+from .forms import IMMUTABLE_FIELDS, FleetCreateForm, FleetEditForm
+from .models import Fleet
+from .tables import FleetSimTable, FleetTable, megabytes
+
+#: Twilio error codes that belong to one form field
+ERROR_FIELDS = {83011: "unique_name"}
+
+
+def api_error_text(exc: SuperSimError) -> str:
+    code = f"error {exc.code}" if exc.code is not None else f"HTTP {exc.status or 'no answer'}"
+    return f"The API refused the change ({code}): {exc.message}"
+
+
+def add_api_error(form, exc: SuperSimError) -> None:
+    field = ERROR_FIELDS.get(exc.code)
+    form.add_error(field if field in form.fields else None, api_error_text(exc))
+
+
+def webhook_base(request) -> str:
+    return settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")
+
+
+def _get_fleet(sid: str) -> Fleet:
+    try:
+        return selectors.fleet_get(sid=sid)
+    except Fleet.DoesNotExist:
+        raise Http404("No such fleet")
+
+
+class FleetListView(ObjectListView):
+    queryset = selectors.fleet_list_queryset()
+    filterset_class = FleetFilterSet
+    table_class = FleetTable
+    template_name = "fleets/fleet_list.html"
+    page_title = "Fleets"
+
+    def get_paginate_by(self, queryset):
+        """The table pages itself (LazyPaginator); no second, counting paginator on the view."""
+        return None
+
+
+class FleetDetailView(ViewerRequiredMixin, View):
+    template_name = "fleets/fleet_detail.html"
+    sims_partial = "fleets/_fleet_sims.html"
+
+    def get(self, request, sid):
+        fleet = _get_fleet(sid)
+        table = FleetSimTable(selectors.fleet_sims_queryset(fleet=fleet))
+        RequestConfig(request, paginate={"per_page": 25, "paginator_class": LazyPaginator}).configure(table)
+        context = {
+            "fleet": fleet,
+            "page_title": f"Fleet {fleet}",
+            "status_counts": selectors.fleet_status_counts(fleet),
+            "data_limit": megabytes(fleet.data_limit),
+            "table": table,
+        }
+        htmx = getattr(request, "htmx", None)
+        template = self.sims_partial if htmx and htmx.target == "fleet-sims" else self.template_name
+        response = render(request, template, context)
+        patch_vary_headers(response, ("HX-Request", "HX-Target"))
+        return response
+
+
+class _FleetFormView(AdminRequiredMixin, View):
+    template_name = ""
+    partial_name = "fleets/_fleet_form.html"
+
+    def render_form(self, request, form, *, status=200, **extra):
+        context = {"form": form, "immutable_fields": IMMUTABLE_FIELDS, **self.context(), **extra}
+        template = self.partial_name if is_htmx(request) else self.template_name
+        response = render(request, template, context, status=status)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+    def context(self) -> dict:
+        return {}
+
+    def done(self, request, fleet: Fleet, text: str, event: str):
+        messages.success(request, text)
+        url = fleet.get_absolute_url()
+        response = HttpResponseClientRedirect(url) if is_htmx(request) else HttpResponseRedirect(url)
+        return trigger(response, event, {"sid": fleet.sid})
+
+
+class FleetCreateView(_FleetFormView):
+    template_name = "fleets/fleet_create.html"
+
+    def context(self):
+        return {"page_title": "New fleet", "creating": True}
+
+    def get(self, request):
+        return self.render_form(request, FleetCreateForm(webhook_base=webhook_base(request)))
+
+    def post(self, request):
+        form = FleetCreateForm(request.POST, webhook_base=webhook_base(request))
+        if not form.is_valid():
+            return self.render_form(request, form, status=422)
+        try:
+            fleet = services.fleet_create(user=request.user, data=form.api_data(), request=request)
+        except SuperSimError as exc:
+            add_api_error(form, exc)
+            return self.render_form(request, form, status=422)
+        return self.done(request, fleet, f"Fleet {fleet} created.", "fleetCreated")
+
+
+class FleetEditView(_FleetFormView):
+    template_name = "fleets/fleet_edit.html"
+
+    def context(self):
+        return {"page_title": f"Edit fleet {self.fleet}", "fleet": self.fleet, "creating": False}
+
+    def get(self, request, sid):
+        self.fleet = _get_fleet(sid)
+        return self.render_form(request, FleetEditForm(initial=FleetEditForm.initial_for(self.fleet)))
+
+    def post(self, request, sid):
+        self.fleet = _get_fleet(sid)
+        form = FleetEditForm(request.POST, initial=FleetEditForm.initial_for(self.fleet))
+        if not form.is_valid():
+            return self.render_form(request, form, status=422)
+        try:
+            fleet = services.fleet_update(
+                fleet=self.fleet, user=request.user, data=form.api_data(), request=request
+            )
+        except SuperSimError as exc:
+            add_api_error(form, exc)
+            return self.render_form(request, form, status=422)
+        text = f"Fleet {fleet} updated." if fleet is not self.fleet else "Nothing changed."
+        return self.done(request, fleet, text, "fleetUpdated")
