@@ -60,3 +60,27 @@ class IpCommand(BadgeMixin, SyncedResource):
 
     def get_absolute_url(self) -> str:
         return reverse("commands:ipcommand_detail", kwargs={"sid": self.sid})
+
+
+class WebhookReceipt(models.Model):
+    """One accepted (signature-checked) webhook delivery; a replay finds its row and changes nothing.
+
+    Deduplicated on ``params_hash`` (the endpoint + the signed parameters, sorted) and, when the provider
+    sends one, on KORE's ``kore-idempotency-token``. The work is done by a task (``processed_at``).
+    """
+
+    endpoint = models.CharField(max_length=32, db_index=True)
+    params_hash = models.CharField(max_length=64, unique=True)
+    idempotency_token = models.CharField(max_length=128, blank=True, db_index=True)
+    params = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    result = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} #{self.pk}"

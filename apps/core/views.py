@@ -59,8 +59,44 @@ class ObjectListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
 
 
 class HomeView(ViewerRequiredMixin, TemplateView):
+    """The dashboard: SIM counts by status, data used (24 h / 30 days), top SIMs, last syncs, recent
+    commands and changes. Local, aggregated data only (a fixed number of queries)."""
+
     template_name = "core/home.html"
     extra_context = {"page_title": "Dashboard"}
+
+    def get_context_data(self, **kwargs):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from apps.audit.models import AuditEvent
+        from apps.commands.selectors import commands_recent
+        from apps.sync.models import SyncRun
+        from apps.usage.selectors import Window, sim_status_counts, usage_breakdown, usage_total
+
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        last_30 = Window.last_days(30, now=now)
+        runs = {}
+        for run in SyncRun.objects.filter(status__in=SyncRun.FINAL, scope="").order_by("-id")[:50]:
+            runs.setdefault(run.resource, run)
+        statuses = sim_status_counts()
+        context.update(
+            sim_statuses=statuses,
+            sim_total=sum(s["count"] for s in statuses),
+            usage_24h=usage_total(window=Window(hour - timedelta(hours=23), hour + timedelta(hours=1))),
+            usage_30d=usage_total(window=last_30),
+            top_sims=usage_breakdown(group="sim", window=last_30, limit=5)["items"],
+            last_syncs=sorted(runs.values(), key=lambda r: r.resource),
+            last_sync=max(runs.values(), key=lambda r: r.pk, default=None),
+            recent_commands=commands_recent(limit=6),
+            recent_changes=list(
+                AuditEvent.objects.exclude(action="access.denied").order_by("-timestamp", "-id")[:8]
+            ),
+        )
+        return context
 
 
 @login_not_required

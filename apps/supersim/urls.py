@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "webhooks"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("sms-commands/", views.sms_commands, name="sms_commands"),
+    path("ip-commands/", views.ip_commands, name="ip_commands"),
+    path("sim-status/", views.sim_status, name="sim_status"),
+    path("command-status/", views.command_status, name="command_status"),
+    path("esim-status/", views.esim_status, name="esim_status"),
+]

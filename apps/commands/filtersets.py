@@ -1,0 +1,69 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from .choices import Direction, IpCommandStatus, SmsCommandStatus
+from .models import IpCommand, SmsCommand
+
+
+class _CommandFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    direction = django_filters.ChoiceFilter(choices=Direction.choices)
+    sim = django_filters.CharFilter(method="by_sim", label="SIM (SID or ICCID)")
+    created_after = django_filters.DateFilter(
+        field_name="date_created",
+        lookup_expr="date__gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_before = django_filters.DateFilter(
+        field_name="date_created",
+        lookup_expr="date__lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs.setdefault("class", css)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(sid=value) | Q(payload__icontains=value))
+
+    def by_sim(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(sim_id=value) | Q(sim__iccid=value))
+
+
+class SmsCommandFilterSet(_CommandFilterSet):
+    status = django_filters.ChoiceFilter(choices=SmsCommandStatus.choices)
+
+    class Meta:
+        model = SmsCommand
+        fields: list[str] = []
+
+
+class IpCommandFilterSet(_CommandFilterSet):
+    status = django_filters.ChoiceFilter(choices=IpCommandStatus.choices)
+    payload_type = django_filters.ChoiceFilter(choices=[("text", "Text"), ("binary", "Binary")])
+
+    class Meta:
+        model = IpCommand
+        fields: list[str] = []
+
+    def by_sim(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(sim_id=value) | Q(sim_iccid=value))

@@ -1,0 +1,324 @@
+"""Reads of usage data: every chart reads LOCAL, aggregated UsageRecords (filled by the sync engine).
+
+What the sync stores (see ``apps.sync.services.usage_queries``): Group=sim daily; account, fleet, network
+and isoCountry daily, plus hourly for the last couple of days. So:
+
+* ``day``   -> the daily records of the group;
+* ``month`` -> the daily records summed per calendar month (UTC);
+* ``hour``  -> the hourly records (not kept for single SIMs: the answer says so in ``note``).
+
+Aggregates over many SIMs (top SIMs, a fleet's SIMs near their limit) are cached per *data version*: the id
+of the last finished usage sync run, so a new sync makes every cached answer stale at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from .choices import Granularity, UsageGroup
+from .models import UsageRecord
+
+#: chart granularities offered to users (``month`` is derived from daily records)
+CHART_GRANULARITIES = [("hour", "Hourly"), ("day", "Daily"), ("month", "Monthly")]
+MB = 1_000_000  # Fleet.data_limit is in megabytes (decimal, like billing)
+
+
+def warning_percent() -> float:
+    return float(getattr(settings, "USAGE_WARNING_PERCENT", 80))
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "USAGE_CACHE_SECONDS", 3600))
+
+
+# --- data version (cache key) -----------------------------------------------------------------------------
+def usage_data_version() -> str:
+    """Changes whenever a usage sync finishes (or records are written outside a sync run)."""
+    from apps.sync.models import SyncRun
+
+    last = (
+        SyncRun.objects.filter(resource="usage", status__in=SyncRun.FINAL)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return str(last or 0)
+
+
+def _cached(name: str, parts: tuple, compute):
+    key_src = "|".join(str(p) for p in parts)
+    key = f"usage:{name}:{usage_data_version()}:{hashlib.sha256(key_src.encode()).hexdigest()[:32]}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, cache_seconds())
+    return value
+
+
+# --- windows ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Window:
+    start: datetime  # inclusive
+    end: datetime  # exclusive
+
+    @classmethod
+    def last_days(cls, days: int, *, now: datetime | None = None) -> Window:
+        now = (now or timezone.now()).astimezone(UTC)
+        end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        return cls(end - timedelta(days=days), end)
+
+
+def _records(group: str, granularity: str, window: Window, key: str | None):
+    qs = UsageRecord.objects.filter(
+        group=group, granularity=granularity, period_start__gte=window.start, period_start__lt=window.end
+    )
+    if key and group != UsageGroup.ACCOUNT:
+        qs = qs.filter(group_key=key)
+    return qs
+
+
+def _num(value) -> int:
+    return int(value or 0)
+
+
+def _money(value) -> float:
+    return float(value or Decimal(0))
+
+
+# --- the time series ---------------------------------------------------------------------------------------
+def usage_series(*, group: str, key: str | None, granularity: str, window: Window) -> dict:
+    """Upload/download/total bytes and billed amount per period, oldest first, for one group member.
+
+    ``group``: account / sim / fleet / network / isoCountry; ``granularity``: hour / day / month.
+    Returns ``{"points": [{"period", "upload", "download", "total", "billed"}], "currency", "totals",
+    "note"}``. One indexed query (a few hundred rows at most).
+    """
+    note = ""
+    if granularity == "hour" and group == UsageGroup.SIM:
+        note = "Hourly usage is not kept per SIM (daily only); showing daily data."
+        granularity = Granularity.DAY
+    source = Granularity.HOUR if granularity == "hour" else Granularity.DAY
+    qs = _records(group, source, window, key)
+    sums = {
+        "upload": Sum("data_upload"),
+        "download": Sum("data_download"),
+        "total": Sum("data_total"),
+        "billed": Sum("data_total_billed"),
+        "unit": Max("billed_unit"),
+    }
+    if granularity == "month":
+        rows = (
+            qs.annotate(period=TruncMonth("period_start", tzinfo=UTC))
+            .order_by()
+            .values("period")
+            .annotate(**sums)
+            .order_by("period")
+        )
+    else:
+        rows = qs.order_by().values("period_start").annotate(**sums).order_by("period_start")
+    points = []
+    currency = ""
+    for row in rows:
+        period = row.get("period") or row.get("period_start")
+        currency = currency or (row["unit"] or "")
+        points.append(
+            {
+                "period": period.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                "upload": _num(row["upload"]),
+                "download": _num(row["download"]),
+                "total": _num(row["total"]),
+                "billed": round(_money(row["billed"]), 6),
+            }
+        )
+    totals = {name: sum(p[name] for p in points) for name in ("upload", "download", "total")} | {
+        "billed": round(sum(p["billed"] for p in points), 6)
+    }
+    if not points and not note:
+        note = "No usage records in this window (has the usage sync run?)."
+    return {
+        "granularity": granularity,
+        "points": points,
+        "currency": currency,
+        "totals": totals,
+        "note": note,
+    }
+
+
+# --- breakdowns --------------------------------------------------------------------------------------------
+def _labels(group: str, keys: list[str]) -> dict[str, dict]:
+    """Display name and URL of each group member (one query)."""
+    out: dict[str, dict] = {}
+    if group == UsageGroup.SIM:
+        from apps.sims.models import Sim
+
+        for sim in Sim.objects.filter(sid__in=keys).only("sid", "unique_name", "iccid", "fleet_id"):
+            out[sim.sid] = {"label": str(sim), "url": sim.get_absolute_url(), "fleet": sim.fleet_id or ""}
+    elif group == UsageGroup.NETWORK:
+        from apps.networks.models import Network
+
+        for net in Network.objects.filter(sid__in=keys).only("sid", "friendly_name", "iso_country"):
+            label = f"{net.friendly_name} ({net.iso_country})" if net.iso_country else net.friendly_name
+            out[net.sid] = {"label": label or net.sid, "url": net.get_absolute_url()}
+    elif group == UsageGroup.FLEET:
+        from apps.fleets.models import Fleet
+
+        for fleet in Fleet.objects.filter(sid__in=keys).only("sid", "unique_name"):
+            out[fleet.sid] = {"label": fleet.unique_name or fleet.sid, "url": fleet.get_absolute_url()}
+    elif group == UsageGroup.ISO_COUNTRY:
+        for key in keys:
+            out[key] = {"label": country_name(key), "url": ""}
+    return out
+
+
+def country_name(code: str) -> str:
+    try:
+        import pycountry
+
+        country = pycountry.countries.get(alpha_2=code.upper())
+    except (ImportError, LookupError, AttributeError):
+        country = None
+    return f"{country.name} ({code})" if country else code
+
+
+def usage_breakdown(*, group: str, window: Window, limit: int = 10, scope_fleet: str | None = None) -> dict:
+    """The ``limit`` members of ``group`` that used the most data in ``window`` (daily records), with
+    their upload/download/total/billed. Top SIMs over 100k SIMs is heavy: cached per data version."""
+
+    def compute() -> dict:
+        qs = _records(group, Granularity.DAY, window, None)
+        if scope_fleet and group == UsageGroup.SIM:
+            from apps.sims.models import Sim
+
+            qs = qs.filter(group_key__in=Sim.objects.filter(fleet_id=scope_fleet).values("sid"))
+        rows = list(
+            qs.order_by()
+            .values("group_key")
+            .annotate(
+                upload=Sum("data_upload"),
+                download=Sum("data_download"),
+                total=Sum("data_total"),
+                billed=Sum("data_total_billed"),
+                unit=Max("billed_unit"),
+            )
+            .order_by("-total", "group_key")[:limit]
+        )
+        labels = _labels(group, [r["group_key"] for r in rows])
+        items = []
+        currency = ""
+        for r in rows:
+            info = labels.get(r["group_key"], {"label": r["group_key"], "url": ""})
+            currency = currency or (r["unit"] or "")
+            items.append(
+                {
+                    "key": r["group_key"],
+                    "label": info["label"],
+                    "url": info["url"],
+                    "upload": _num(r["upload"]),
+                    "download": _num(r["download"]),
+                    "total": _num(r["total"]),
+                    "billed": round(_money(r["billed"]), 6),
+                }
+            )
+        return {"group": group, "items": items, "currency": currency}
+
+    if group == UsageGroup.SIM:
+        return _cached("breakdown", (group, window.start, window.end, limit, scope_fleet), compute)
+    return compute()
+
+
+def usage_total(*, window: Window) -> dict:
+    """Account-wide total over a window: daily account records, or hourly ones for windows shorter than
+    two days (the last 24 hours)."""
+    hourly = window.end - window.start < timedelta(days=2)
+    qs = _records(UsageGroup.ACCOUNT, Granularity.HOUR if hourly else Granularity.DAY, window, None)
+    agg = qs.aggregate(total=Sum("data_total"), billed=Sum("data_total_billed"), unit=Max("billed_unit"))
+    return {"total": _num(agg["total"]), "billed": _money(agg["billed"]), "currency": agg["unit"] or ""}
+
+
+# --- per SIM and per fleet: usage in the current period against the fleet's data limit --------------------
+def billing_period_start(*, sim, now: datetime | None = None) -> datetime:
+    """The start of the SIM's current billing period (synced BillingPeriods), else the calendar month."""
+    from apps.sims.models import BillingPeriod
+
+    now = now or timezone.now()
+    start = (
+        BillingPeriod.objects.filter(sim_id=sim.sid, start_time__lte=now)
+        .filter(Q(end_time__gt=now) | Q(end_time__isnull=True))
+        .order_by("-start_time")
+        .values_list("start_time", flat=True)
+        .first()
+    )
+    if start:
+        return start
+    return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class PeriodUsage:
+    used_bytes: int
+    limit_bytes: int | None
+    percent: float | None
+    warning: bool
+    over: bool
+    period_start: datetime
+    threshold: float
+
+
+def _period_usage(used: int, limit_mb: int | None, start: datetime) -> PeriodUsage:
+    limit = int(limit_mb) * MB if limit_mb else None
+    percent = round(used * 100 / limit, 1) if limit else None
+    threshold = warning_percent()
+    return PeriodUsage(
+        used_bytes=used,
+        limit_bytes=limit,
+        percent=percent,
+        warning=percent is not None and percent >= threshold,
+        over=percent is not None and percent >= 100,
+        period_start=start,
+        threshold=threshold,
+    )
+
+
+def sim_period_usage(*, sim, now: datetime | None = None) -> PeriodUsage:
+    """Usage of ``sim`` in its current billing period against its fleet's data limit (two queries + the
+    fleet if not already loaded). ``warning`` is set at ``USAGE_WARNING_PERCENT`` (default 80 %)."""
+    start = billing_period_start(sim=sim, now=now)
+    day_start = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    used = UsageRecord.objects.filter(
+        group=UsageGroup.SIM, group_key=sim.sid, granularity=Granularity.DAY, period_start__gte=day_start
+    ).aggregate(total=Sum("data_total"))["total"]
+    fleet = sim.fleet if sim.fleet_id else None
+    return _period_usage(_num(used), fleet.data_limit if fleet else None, start)
+
+
+def fleet_sims_near_limit(*, fleet, limit: int = 20, now: datetime | None = None) -> list[dict]:
+    """The ``limit`` SIMs of ``fleet`` that used the most data this calendar month (UTC), with their
+    percentage of the fleet's data limit, highest first. Cached per usage data version."""
+    now = now or timezone.now()
+    month_start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    window = Window(month_start, month_start + timedelta(days=32))
+    top = usage_breakdown(group=UsageGroup.SIM, window=window, limit=limit, scope_fleet=fleet.sid)
+    rows = []
+    for item in top["items"]:
+        usage = _period_usage(item["total"], fleet.data_limit, month_start)
+        rows.append({**item, "usage": usage})
+    return rows
+
+
+# --- the home dashboard ------------------------------------------------------------------------------------
+def sim_status_counts() -> list[dict]:
+    from apps.sims.models import Sim
+
+    rows = Sim.objects.filter(removed_at__isnull=True).order_by().values("status").annotate(n=Count("id"))
+    return sorted(
+        ({"status": r["status"] or "unknown", "count": r["n"]} for r in rows), key=lambda r: r["status"]
+    )
