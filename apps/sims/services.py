@@ -136,3 +136,171 @@ def settings_updates_sweep(*, run_id: int, now: datetime) -> int:
 
 def settings_update_from_api(*, data: dict) -> SettingsUpdate:
     return upsert_one(model=SettingsUpdate, row=settings_update_fields(data), now=timezone.now())
+
+
+# === write services for the SIM pages (operator actions: API first, then local, then audit) ================
+class SimStatusNotAllowed(ValueError):
+    """The requested status is not a next state of the SIM's current status (refused before any API call)."""
+
+
+def sim_state(sim: Sim) -> dict:
+    """What the audit log keeps of a SIM before/after a change."""
+    return {
+        "status": sim.status,
+        "fleet_sid": sim.fleet_id,
+        "unique_name": sim.unique_name,
+    }
+
+
+def sim_status_callback_url(*, request=None, base: str | None = None) -> str | None:
+    """``<PUBLIC_BASE_URL or the request's host>/webhooks/sim-status/`` (None when neither is known)."""
+    from django.conf import settings
+
+    root = (getattr(settings, "PUBLIC_BASE_URL", "") or base or "").rstrip("/")
+    if not root and request is not None:
+        root = request.build_absolute_uri("/").rstrip("/")
+    return f"{root}/webhooks/sim-status/" if root else None
+
+
+def _sim_write(
+    *,
+    sim: Sim,
+    user,
+    action: str,
+    request,
+    message: str = "",
+    **changes,
+) -> Sim:
+    """UpdateSim with ``changes``; update the local row from the answer; audit (also on failure)."""
+    from apps.audit.services import audit_record
+    from apps.supersim.client import get_client
+    from apps.supersim.errors import SuperSimError
+
+    client = get_client()
+    before = sim_state(sim)
+    try:
+        data = client.sim_update(sim.sid, **changes)
+    except SuperSimError as exc:
+        audit_record(
+            action=action,
+            user=user,
+            obj=sim,
+            before=before,
+            after={k: v for k, v in changes.items() if k != "callback_url"},
+            api_response=exc.as_dict(),
+            request=request,
+            success=False,
+            message=str(exc),
+        )
+        raise
+    http_status = client.last_status
+    updated = sim_from_api(data=data)
+    updated = Sim.objects.select_related("fleet", "fleet__network_access_profile").get(pk=updated.pk)
+    audit_record(
+        action=action,
+        user=user,
+        obj=updated,
+        before=before,
+        after=sim_state(updated),
+        api_response={"http_status": http_status, "body": data},
+        request=request,
+        message=message or ("scheduled: the API applies the change later" if http_status == 202 else ""),
+    )
+    return updated
+
+
+def sim_update_status(*, sim: Sim, status: str, user, request=None, callback_base: str | None = None) -> Sim:
+    """Move a SIM to ``status`` (only an allowed next state). ``active`` may come back ``scheduled``
+    (HTTP 202): the final state arrives by the status callback or the next fetch (:func:`sim_refresh`)."""
+    from apps.audit.services import audit_record
+
+    from .selectors import sim_allowed_statuses
+
+    if status not in sim_allowed_statuses(status=sim.status):
+        text = f"A SIM in status '{sim.status or 'unknown'}' cannot be set to '{status}'."
+        audit_record(
+            action="sim.update_status",
+            user=user,
+            obj=sim,
+            before=sim_state(sim),
+            after={"status": status},
+            request=request,
+            success=False,
+            message=text,
+        )
+        raise SimStatusNotAllowed(text)
+    return _sim_write(
+        sim=sim,
+        user=user,
+        action="sim.update_status",
+        request=request,
+        status=status,
+        callback_url=sim_status_callback_url(request=request, base=callback_base),
+        callback_method="POST",
+    )
+
+
+def sim_update_fleet(*, sim: Sim, fleet, user, request=None) -> Sim:
+    """Move a SIM to another fleet (``fleet``: a ``Fleet`` or its SID)."""
+    fleet_sid = fleet if isinstance(fleet, str) else fleet.sid
+    return _sim_write(sim=sim, user=user, action="sim.update_fleet", request=request, fleet=fleet_sid)
+
+
+def sim_rename(*, sim: Sim, unique_name: str, user, request=None) -> Sim:
+    """Set the SIM's unique name (the API refuses a name another SIM has)."""
+    return _sim_write(sim=sim, user=user, action="sim.rename", request=request, unique_name=unique_name)
+
+
+def sim_refresh(*, sim: Sim) -> Sim:
+    """Fetch the SIM from the API and update the local row (a read: no audit entry)."""
+    from apps.supersim.client import get_client
+
+    data = get_client().sim_fetch(sim.sid)
+    updated = sim_from_api(data=data)
+    return Sim.objects.select_related("fleet", "fleet__network_access_profile").get(pk=updated.pk)
+
+
+BULK_KINDS = {"status": "sims.bulk_status", "fleet": "sims.bulk_fleet"}
+
+
+def sims_bulk_create_job(
+    *,
+    user,
+    action: str,
+    value: str,
+    sims_queryset=None,
+    sids: list[str] | None = None,
+    request=None,
+):
+    """A background job changing the status (``action="status"``) or the fleet (``"fleet"``, value = fleet
+    SID) of many SIMs; returns the :class:`apps.core.models.Job` (its page shows live progress)."""
+    from apps.core.jobs import job_create
+
+    if action not in BULK_KINDS:
+        raise ValueError(f"unknown bulk action {action!r}")
+    if sims_queryset is None and sids is None:
+        raise ValueError("give sims_queryset or sids")
+    if sims_queryset is not None:
+        keys = list(sims_queryset.order_by("id").values_list("sid", flat=True).iterator(chunk_size=5000))
+    else:
+        keys = list(dict.fromkeys(sids or []))
+    payload = {action: value}
+    if action == "status":
+        title = f"Set status '{value}' on {len(keys):,} SIM(s)"
+    else:
+        from apps.fleets.models import Fleet
+
+        fleet = Fleet.objects.filter(sid=value).first()
+        title = f"Move {len(keys):,} SIM(s) to fleet {fleet or value}"
+    params = {"action": action, "value": value}
+    callback = sim_status_callback_url(request=request)
+    if callback:
+        params["callback_base"] = callback.removesuffix("/webhooks/sim-status/")
+    return job_create(
+        kind=BULK_KINDS[action],
+        title=title,
+        user=user,
+        items=[(sid, payload) for sid in keys],
+        params=params,
+        request=request,
+    )

@@ -1,0 +1,188 @@
+"""Reads for the SIM pages (local models only; a fixed number of queries at any table size)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+from django.urls import NoReverseMatch
+from django.utils import timezone
+
+from apps.fleets.models import Fleet
+
+from .choices import SimStatus
+from .models import BillingPeriod, SettingsUpdate, Sim, SimIpAddress
+
+#: the status changes an operator may ask for (Twilio's Super SIM lifecycle); ``scheduled`` is transient
+ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    SimStatus.NEW: (SimStatus.READY, SimStatus.ACTIVE),
+    SimStatus.READY: (SimStatus.ACTIVE,),
+    SimStatus.ACTIVE: (SimStatus.INACTIVE,),
+    SimStatus.INACTIVE: (SimStatus.ACTIVE,),
+    SimStatus.SCHEDULED: (),
+}
+
+
+def sim_allowed_statuses(*, status: str) -> tuple[str, ...]:
+    """The statuses a SIM in ``status`` may be moved to (empty while ``scheduled``)."""
+    return tuple(str(s) for s in ALLOWED_TRANSITIONS.get(status, ()))
+
+
+def sim_list_queryset() -> QuerySet[Sim]:
+    """Every SIM with its fleet and NAP (one query per page), newest first."""
+    return Sim.objects.select_related("fleet", "fleet__network_access_profile").order_by(
+        "-date_created", "-id"
+    )
+
+
+def sim_get(*, sid: str) -> Sim:
+    """One SIM with fleet and NAP; raises ``Sim.DoesNotExist``."""
+    return sim_list_queryset().get(sid=sid)
+
+
+def fleet_choices_queryset() -> QuerySet[Fleet]:
+    return Fleet.objects.filter(removed_at__isnull=True).order_by("unique_name", "id")
+
+
+def sim_export_rows(*, queryset: QuerySet[Sim]):
+    """Rows for the CSV export, streamed in chunks (no model instances)."""
+    fields = (
+        "sid",
+        "iccid",
+        "unique_name",
+        "status",
+        "fleet_id",
+        "fleet__unique_name",
+        "fleet__network_access_profile_id",
+        "fleet__network_access_profile__unique_name",
+        "date_created",
+        "date_updated",
+        "removed_at",
+    )
+    for row in queryset.values_list(*fields).iterator(chunk_size=2000):
+        yield [v.isoformat() if isinstance(v, datetime) else v for v in row]
+
+
+SIM_EXPORT_HEADER = [
+    "sid",
+    "iccid",
+    "unique_name",
+    "status",
+    "fleet_sid",
+    "fleet_name",
+    "network_access_profile_sid",
+    "network_access_profile_name",
+    "date_created",
+    "date_updated",
+    "removed_at",
+]
+
+
+@dataclass
+class UsageSparkline:
+    """Cumulative data use over the current billing period, scaled into a 300x60 SVG."""
+
+    start: datetime
+    end: datetime
+    total_bytes: int
+    limit_bytes: int | None
+    points: str  # SVG polyline points
+    limit_y: float | None  # y of the fleet data limit line
+    days: int
+    over_limit: bool
+
+    @property
+    def total_mb(self) -> float:
+        return self.total_bytes / 1_000_000
+
+    @property
+    def percent(self) -> int | None:
+        if not self.limit_bytes:
+            return None
+        return int(100 * self.total_bytes / self.limit_bytes)
+
+
+SPARK_W, SPARK_H = 300, 60
+
+
+def sim_current_period(*, sim: Sim, periods: list[BillingPeriod], now: datetime) -> tuple[datetime, datetime]:
+    """The billing period covering ``now`` (else the latest one, else the last 30 days)."""
+    for period in periods:
+        if period.start_time and period.end_time and period.start_time <= now < period.end_time:
+            return period.start_time, period.end_time
+    if periods and periods[0].start_time and periods[0].end_time:
+        return periods[0].start_time, periods[0].end_time
+    return now - timedelta(days=30), now
+
+
+def sim_usage_sparkline(*, sim: Sim, start: datetime, end: datetime) -> UsageSparkline:
+    """Daily usage rows of the SIM (local ``UsageRecord``, group ``sim``) inside [start, end): one query."""
+    from apps.usage.models import UsageRecord
+
+    rows = list(
+        UsageRecord.objects.filter(
+            group="sim", group_key=sim.sid, granularity="day", period_start__gte=start, period_start__lt=end
+        )
+        .order_by("period_start")
+        .values_list("period_start", "data_total")
+    )
+    fleet = sim.fleet if sim.fleet_id else None
+    limit_mb = fleet.data_limit if fleet is not None else None
+    limit_bytes = limit_mb * 1_000_000 if limit_mb else None
+    span = max((end - start).total_seconds(), 1.0)
+    total = 0
+    cumulative: list[tuple[float, int]] = [(0.0, 0)]
+    for period_start, data_total in rows:
+        total += int(data_total or 0)
+        x = min(1.0, ((period_start - start).total_seconds() + 86400) / span)
+        cumulative.append((x, total))
+    top = max(total, limit_bytes or 0, 1)
+    points = " ".join(
+        f"{x * SPARK_W:.1f},{SPARK_H - 2 - (value / top) * (SPARK_H - 4):.1f}" for x, value in cumulative
+    )
+    limit_y = SPARK_H - 2 - (limit_bytes / top) * (SPARK_H - 4) if limit_bytes else None
+    return UsageSparkline(
+        start=start,
+        end=end,
+        total_bytes=total,
+        limit_bytes=limit_bytes,
+        points=points,
+        limit_y=limit_y,
+        days=len(rows),
+        over_limit=bool(limit_bytes and total > limit_bytes),
+    )
+
+
+def _url(obj) -> str | None:
+    try:
+        return obj.get_absolute_url()
+    except NoReverseMatch:  # the page is built by another app; no link until it exists
+        return None
+
+
+def sim_related(*, sim: Sim, limit: int = 10) -> dict:
+    """Billing periods, IP addresses, settings updates, recent commands and usage of one SIM (7 queries)."""
+    from apps.commands.models import IpCommand, SmsCommand
+
+    periods = list(BillingPeriod.objects.filter(sim_id=sim.sid).order_by("-start_time", "-id")[:24])
+    ips = list(SimIpAddress.objects.filter(sim_id=sim.sid).order_by("ip_address"))
+    updates = list(SettingsUpdate.objects.filter(sim_id=sim.sid).order_by("-date_created", "-id")[:limit])
+    sms = [
+        (c, _url(c))
+        for c in SmsCommand.objects.filter(sim_id=sim.sid).order_by("-date_created", "-id")[:limit]
+    ]
+    ipc = [
+        (c, _url(c))
+        for c in IpCommand.objects.filter(sim_id=sim.sid).order_by("-date_created", "-id")[:limit]
+    ]
+    now = timezone.now()
+    start, end = sim_current_period(sim=sim, periods=periods, now=now)
+    return {
+        "billing_periods": periods,
+        "ip_addresses": ips,
+        "settings_updates": updates,
+        "sms_commands": sms,
+        "ip_commands": ipc,
+        "usage": sim_usage_sparkline(sim=sim, start=start, end=end),
+    }

@@ -1,0 +1,292 @@
+"""SIM list/detail pages: constant query counts, filters, search, htmx partials, CSV, permissions."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from apps.audit.models import AuditEvent
+from apps.commands.models import SmsCommand
+from apps.fleets.tests.factories import FleetFactory
+from apps.sims.models import Sim
+from apps.sims.tests.factories import (
+    BillingPeriodFactory,
+    SettingsUpdateFactory,
+    SimFactory,
+    SimIpAddressFactory,
+)
+from apps.usage.models import UsageRecord
+
+LIST = reverse("sims:sim_list")
+
+
+def bulk_sims(n: int, *, fleet=None, start: int = 0, status: str = "active") -> None:
+    """``n`` SIM rows written directly (fast), ICCIDs 8988000000000<seq>."""
+    base = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    Sim.objects.bulk_create(
+        [
+            Sim(
+                sid=f"HS{i:032x}",
+                iccid=f"89880000{i:011d}",
+                unique_name=f"bulk-{i}",
+                status=status,
+                fleet_id=fleet.sid if fleet else None,
+                date_created=base + dt.timedelta(minutes=i),
+            )
+            for i in range(start, start + n)
+        ],
+        batch_size=2000,
+    )
+
+
+def count_queries(client, url, **extra) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, **extra)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries), response
+
+
+@pytest.fixture
+def fleet(db):
+    return FleetFactory(unique_name="alpha", data_limit=100)
+
+
+@pytest.mark.django_db
+def test_list_and_detail_queries_are_the_same_at_10_and_10000_sims(viewer, operator, fleet):
+    viewer_c, operator_c = Client(), Client()
+    viewer_c.force_login(viewer)
+    operator_c.force_login(operator)
+    bulk_sims(10, fleet=fleet)
+    sim = Sim.objects.get(sid=f"HS{5:032x}")
+    urls = [
+        LIST,
+        LIST + "?status=active&fleet=" + fleet.sid,
+        LIST + f"?nap={fleet.network_access_profile_id}&removed=all",
+        LIST + "?q=898800000000000",
+        LIST + "?q=bulk-5",
+        LIST + "?page=2&per_page=3",
+        LIST + "?sort=-iccid",
+        reverse("sims:sim_detail", kwargs={"sid": sim.sid}),
+    ]
+    for c in (viewer_c, operator_c):  # warm up (session, permission caches)
+        c.get(LIST)
+
+    def measure():
+        counts = {("viewer", url): count_queries(viewer_c, url)[0] for url in urls}
+        counts |= {("operator", url): count_queries(operator_c, url)[0] for url in (urls[0], urls[-1])}
+        counts[("htmx", urls[1])] = count_queries(
+            viewer_c, urls[1], HTTP_HX_REQUEST="true", HTTP_HX_TARGET="object-list"
+        )[0]
+        return counts
+
+    small = measure()
+    bulk_sims(9_990, fleet=fleet, start=10)
+    assert Sim.objects.count() == 10_000
+    assert measure() == small
+    # no COUNT(*) over the table on the list
+    with CaptureQueriesContext(connection) as ctx:
+        viewer_c.get(LIST + "?page=3")
+    assert not any("COUNT(" in q["sql"].upper() for q in ctx.captured_queries)
+
+
+@pytest.mark.django_db
+def test_filters_and_search(viewer_client, fleet):
+    other = FleetFactory(unique_name="beta")
+    a = SimFactory(iccid="8988307000000000001", unique_name="pump-1", status="active", fleet=fleet)
+    b = SimFactory(iccid="8988307000000000002", unique_name="pump-2", status="inactive", fleet=other)
+    c = SimFactory(iccid="8944000000000000003", unique_name="meter-1", status="new", fleet=None)
+    gone = SimFactory(iccid="8944000000000000004", unique_name="gone", status="active", fleet=fleet)
+    Sim.objects.filter(pk=gone.pk).update(removed_at=dt.datetime(2024, 5, 1, tzinfo=dt.UTC))
+
+    def sids(query):
+        response = viewer_client.get(LIST + query)
+        assert response.status_code == 200
+        return {row.record.sid for row in response.context["table"].page.object_list}
+
+    assert sids("") == {a.sid, b.sid, c.sid}  # removed upstream hidden by default
+    assert sids("?removed=only") == {gone.sid}
+    assert sids("?removed=all") == {a.sid, b.sid, c.sid, gone.sid}
+    assert sids("?status=inactive") == {b.sid}
+    assert sids(f"?fleet={other.sid}") == {b.sid}
+    assert sids(f"?nap={fleet.network_access_profile_id}") == {a.sid}
+    assert sids("?q=89883070") == {a.sid, b.sid}  # ICCID prefix
+    assert sids("?q=8944") == {c.sid}
+    assert sids(f"?q={b.sid}") == {b.sid}  # SID
+    assert sids("?q=pump") == {a.sid, b.sid}  # name prefix
+    assert sids("?q=meter-1") == {c.sid}
+    bad = viewer_client.get(LIST + "?status=nonsense")  # invalid filter: a warning, no crash
+    assert bad.status_code == 200 and b"Some filters are not valid" in bad.content
+
+
+@pytest.mark.django_db
+def test_sorting(viewer_client, fleet):
+    for i, name in enumerate(["c", "a", "b"]):
+        SimFactory(unique_name=name, iccid=f"898830700000000000{i}", fleet=fleet)
+    response = viewer_client.get(LIST + "?sort=unique_name")
+    names = [r.record.unique_name for r in response.context["table"].page.object_list]
+    assert names == ["a", "b", "c"]
+    response = viewer_client.get(LIST + "?sort=-iccid")
+    iccids = [r.record.iccid for r in response.context["table"].page.object_list]
+    assert iccids == sorted(iccids, reverse=True)
+
+
+@pytest.mark.django_db
+def test_htmx_filter_request_gets_only_the_table(viewer_client, fleet):
+    SimFactory(unique_name="pump-1", fleet=fleet)
+    full = viewer_client.get(LIST)
+    assert b'id="filter-form"' in full.content and b"<html" in full.content
+    partial = viewer_client.get(LIST + "?q=pump", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="object-list")
+    assert partial.status_code == 200
+    body = partial.content.decode()
+    assert body.lstrip().startswith('<div id="object-list"') and "<html" not in body
+    assert "pump-1" in body
+    assert "HX-Request" in partial["Vary"]
+    assert "export.csv?q=pump" in body  # the export link follows the filter
+
+
+@pytest.mark.django_db
+def test_viewer_sees_no_bulk_controls_operator_does(viewer_client, client, operator, fleet):
+    SimFactory(fleet=fleet)
+    page = viewer_client.get(LIST).content.decode()
+    assert 'id="bulk-form"' not in page and "sim-select" not in page
+    client.force_login(operator)
+    page = client.get(LIST).content.decode()
+    assert 'id="bulk-form"' in page and 'class="form-check-input sim-select"' in page
+
+
+@pytest.mark.django_db
+def test_csv_export_of_the_current_filter(viewer_client, fleet):
+    SimFactory(iccid="8988307000000000001", unique_name="=cmd|' /C calc'!A0", status="active", fleet=fleet)
+    SimFactory(iccid="8988307000000000002", unique_name="other", status="inactive", fleet=fleet)
+    response = viewer_client.get(reverse("sims:sim_export_csv") + "?status=active")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response.streaming
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:4] == ["sid", "iccid", "unique_name", "status"]
+    assert len(rows) == 2
+    assert rows[1][2] == "'=cmd|' /C calc'!A0"  # formula neutralised
+    assert rows[1][5] == "alpha"
+
+
+@pytest.mark.django_db
+def test_detail_shows_everything(operator_client, fleet):
+    sim = SimFactory(status="active", fleet=fleet, unique_name="pump-7")
+    now = dt.datetime.now(dt.UTC)
+    BillingPeriodFactory(sim=sim, start_time=now - dt.timedelta(days=5), end_time=now + dt.timedelta(days=25))
+    SimIpAddressFactory(sim=sim, ip_address="10.9.8.7")
+    SettingsUpdateFactory(sim=sim)
+    SmsCommand.objects.create(
+        sid="HC" + "1" * 32, sim_id=sim.sid, payload="ping", status="sent", direction="to_sim"
+    )
+    for day in range(3):
+        UsageRecord.objects.create(
+            group="sim",
+            group_key=sim.sid,
+            granularity="day",
+            period_start=now - dt.timedelta(days=4 - day),
+            data_total=40_000_000,
+        )
+    response = operator_client.get(reverse("sims:sim_detail", kwargs={"sid": sim.sid}))
+    body = response.content.decode()
+    assert response.status_code == 200
+    for text in (sim.sid, sim.iccid, "pump-7", "alpha", "10.9.8.7", "base-settings", "ping", "HC" + "1" * 32):
+        assert text in body, text
+    assert 'data-usage-total="120000000"' in body and "over the limit" in body  # 120 MB > 100 MB limit
+    assert "<polyline" in body
+    # only the allowed next states are offered (active -> inactive)
+    form = response.context["status_form"]
+    assert [v for v, _ in form.fields["status"].choices] == ["inactive"]
+    assert "<script>" not in body and "style=" not in body
+
+
+@pytest.mark.django_db
+def test_detail_panel_partial_for_htmx(viewer_client, fleet):
+    sim = SimFactory(fleet=fleet)
+    response = viewer_client.get(
+        reverse("sims:sim_detail", kwargs={"sid": sim.sid}),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="sim-panel",
+    )
+    assert response.content.decode().lstrip().startswith('<div id="sim-panel"')
+    assert b"status-form" not in response.content  # viewers get no action forms
+
+
+@pytest.mark.django_db
+def test_unknown_sim_is_404(viewer_client):
+    assert viewer_client.get(reverse("sims:sim_detail", kwargs={"sid": "HS" + "0" * 32})).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["sim_update_status", "sim_update_fleet", "sim_rename", "sim_sync_details"])
+@pytest.mark.django_db
+def test_viewer_is_refused_every_action(viewer_client, fleet, name):
+    sim = SimFactory(status="new", fleet=fleet)
+    response = viewer_client.post(
+        reverse(f"sims:{name}", kwargs={"sid": sim.sid}),
+        {"status": "active", "unique_name": "x", "fleet": fleet.sid},
+    )
+    assert response.status_code == 403
+    sim.refresh_from_db()
+    assert sim.status == "new" and sim.unique_name != "x"
+    assert AuditEvent.objects.filter(action="access.denied", success=False).count() == 1
+
+
+@pytest.mark.django_db
+def test_viewer_is_refused_bulk(viewer_client, fleet):
+    sim = SimFactory(status="new", fleet=fleet)
+    response = viewer_client.post(
+        reverse("sims:sim_bulk"), {"bulk_action": "status", "bulk_status": "active", "sids": [sim.sid]}
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_actions_are_post_only(operator_client, fleet):
+    sim = SimFactory(fleet=fleet)
+    assert operator_client.get(reverse("sims:sim_update_status", kwargs={"sid": sim.sid})).status_code == 405
+    assert operator_client.get(reverse("sims:sim_bulk")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_forged_disallowed_status_is_refused_before_any_api_call(operator_client, settings, fleet):
+    # an unreachable API: any call would fail with a network error instead of the refusal below
+    settings.SUPERSIM_API_BASE_URL = "http://127.0.0.1:9/nowhere"
+    settings.SUPERSIM_MAX_RETRIES = 0
+    sim = SimFactory(status="active", fleet=fleet)
+    url = reverse("sims:sim_update_status", kwargs={"sid": sim.sid})
+    for forged in ("ready", "new", "scheduled", "active"):
+        response = operator_client.post(url, {"status": forged}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 422
+        assert b'data-error="status"' in response.content
+        assert b"HTTP" not in response.content  # no API error: the API was never called
+    sim.refresh_from_db()
+    assert sim.status == "active"
+    # a scheduled SIM offers nothing; the service refuses too (audited)
+    from apps.sims.services import SimStatusNotAllowed, sim_update_status
+
+    Sim.objects.filter(pk=sim.pk).update(status="scheduled")
+    sim.refresh_from_db()
+    with pytest.raises(SimStatusNotAllowed):
+        sim_update_status(sim=sim, status="inactive", user=None)
+    event = AuditEvent.objects.get(action="sim.update_status")
+    assert event.success is False and "cannot be set" in event.message
+
+
+@pytest.mark.django_db
+def test_status_poll_of_a_final_sim_stops_polling_without_api(viewer_client, settings, fleet):
+    settings.SUPERSIM_API_BASE_URL = "http://127.0.0.1:9/nowhere"
+    sim = SimFactory(status="active", fleet=fleet)
+    response = viewer_client.get(
+        reverse("sims:sim_status_poll", kwargs={"sid": sim.sid}), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 286
+    assert "simRefreshed" in response["HX-Trigger"]
+    assert b'hx-trigger="every' not in response.content

@@ -1,0 +1,283 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views import View
+from django_htmx.http import HttpResponseClientRedirect
+
+from apps.accounts.permissions import PERM_OPERATE, OperatorRequiredMixin, ViewerRequiredMixin
+from apps.core.csvsafe import csv_rows
+from apps.core.htmx import HTMX_STOP_POLLING, is_htmx, trigger
+from apps.core.views import ObjectListView
+from apps.supersim.errors import SuperSimError
+
+from . import selectors, services
+from .filtersets import SimFilterSet
+from .forms import SimBulkForm, SimFleetForm, SimRenameForm, SimStatusForm
+from .models import Sim
+from .tables import SimTable
+
+#: Twilio error codes that belong to one form field
+ERROR_FIELDS = {83007: "status", 20404: None, 83011: "unique_name", 20005: "fleet"}
+
+
+def api_error_text(exc: SuperSimError) -> str:
+    code = f"error {exc.code}" if exc.code is not None else f"HTTP {exc.status or 'no answer'}"
+    return f"The API refused the change ({code}): {exc.message}"
+
+
+def _get_sim(sid: str) -> Sim:
+    try:
+        return selectors.sim_get(sid=sid)
+    except Sim.DoesNotExist:
+        raise Http404("No such SIM")
+
+
+# --- list, CSV ---------------------------------------------------------------------------------------------
+class SimListView(ObjectListView):
+    queryset = selectors.sim_list_queryset()
+    filterset_class = SimFilterSet
+    table_class = SimTable
+    template_name = "sims/sim_list.html"
+    partial_template_name = "sims/_sim_list.html"
+    page_title = "SIMs"
+
+    def get_paginate_by(self, table_data):
+        # The table paginates (LazyPaginator, no COUNT); without this, ListView's own paginator would run
+        # COUNT(*) over the filtered table and answer 404 for pages past the first.
+        return None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        can_operate = self.request.user.has_perm(PERM_OPERATE)
+        context["can_operate"] = can_operate
+        if can_operate:
+            context["bulk_form"] = SimBulkForm()
+        else:  # no checkboxes for viewers
+            context["table"].columns.hide("selection")
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query.pop("sort", None)
+        context["filter_query"] = query.urlencode()
+        return context
+
+
+class SimExportCsvView(ViewerRequiredMixin, View):
+    """Every SIM of the current filter as CSV, streamed (formula cells neutralised)."""
+
+    def get(self, request):
+        filterset = SimFilterSet(request.GET or None, queryset=selectors.sim_list_queryset())
+        queryset = filterset.qs if filterset.is_valid() else Sim.objects.none()
+        rows = selectors.sim_export_rows(queryset=queryset)
+        response = StreamingHttpResponse(csv_rows(selectors.SIM_EXPORT_HEADER, rows), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="sims.csv"'
+        return response
+
+
+# --- detail ------------------------------------------------------------------------------------------------
+def _forms(sim: Sim, **bound) -> dict:
+    return {
+        "status_form": bound.get("status_form") or SimStatusForm(sim=sim),
+        "fleet_form": bound.get("fleet_form") or SimFleetForm(sim=sim),
+        "rename_form": bound.get("rename_form") or SimRenameForm(sim=sim),
+    }
+
+
+def _detail_context(request, sim: Sim, **bound) -> dict:
+    can_operate = request.user.has_perm(PERM_OPERATE)
+    context = {
+        "sim": sim,
+        "page_title": f"SIM {sim}",
+        "can_operate": can_operate,
+        **selectors.sim_related(sim=sim),
+    }
+    if can_operate:
+        context.update(_forms(sim, **bound))
+    return context
+
+
+PANEL = "sims/_sim_panel.html"
+
+
+class SimDetailView(ViewerRequiredMixin, View):
+    """The SIM page; an htmx request aimed at ``#sim-panel`` gets only the panel (fields + actions)."""
+
+    def get(self, request, sid):
+        sim = _get_sim(sid)
+        htmx = getattr(request, "htmx", None)
+        template = PANEL if htmx and htmx.target == "sim-panel" else "sims/sim_detail.html"
+        response = render(request, template, _detail_context(request, sim))
+        patch_vary_headers(response, ("HX-Request", "HX-Target"))
+        return response
+
+
+class SimStatusPollView(ViewerRequiredMixin, View):
+    """The status badge. While the SIM is ``scheduled`` it re-fetches the SIM through the API (service) and
+    keeps polling; once it is no longer scheduled it answers 286 (stop polling) with ``simRefreshed``."""
+
+    def get(self, request, sid):
+        sim = _get_sim(sid)
+        error = ""
+        if sim.status == "scheduled":
+            try:
+                sim = services.sim_refresh(sim=sim)
+            except SuperSimError as exc:
+                error = api_error_text(exc)
+        response = render(request, "sims/_status.html", {"sim": sim, "poll_error": error})
+        if sim.status != "scheduled":
+            response.status_code = HTMX_STOP_POLLING
+            trigger(response, "simRefreshed", {"sid": sim.sid, "status": sim.status})
+        return response
+
+
+# --- operator actions --------------------------------------------------------------------------------------
+class _SimActionView(OperatorRequiredMixin, View):
+    http_method_names = ["post"]
+    form_class = None
+    form_key = ""
+    event = "simUpdated"
+
+    def post(self, request, sid):
+        sim = _get_sim(sid)
+        form = self.form_class(request.POST, sim=sim)
+        if form.is_valid():
+            try:
+                updated = self.perform(sim, form)
+            except services.SimStatusNotAllowed as exc:
+                form.add_error("status", str(exc))
+            except SuperSimError as exc:
+                field = ERROR_FIELDS.get(exc.code)
+                form.add_error(field if field in form.fields else None, api_error_text(exc))
+            else:
+                return self.done(request, updated)
+        return self.failed(request, sim, form)
+
+    def perform(self, sim: Sim, form) -> Sim:
+        raise NotImplementedError
+
+    def success_text(self, sim: Sim) -> str:
+        return f"SIM {sim} updated."
+
+    def done(self, request, sim: Sim):
+        messages.success(request, self.success_text(sim))
+        if not is_htmx(request):
+            return HttpResponseRedirect(sim.get_absolute_url())
+        context = _detail_context(request, sim)
+        context["oob_status"] = True
+        response = render(request, PANEL, context)
+        return trigger(response, self.event, {"sid": sim.sid, "status": sim.status})
+
+    def failed(self, request, sim: Sim, form):
+        # the SIM as it is locally (nothing changed), the refused form with its error
+        context = _detail_context(request, sim, **{self.form_key: form})
+        template = PANEL if is_htmx(request) else "sims/sim_detail.html"
+        response = render(request, template, context, status=422)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+
+class SimUpdateStatusView(_SimActionView):
+    form_class = SimStatusForm
+    form_key = "status_form"
+
+    def perform(self, sim, form):
+        return services.sim_update_status(
+            sim=sim, status=form.cleaned_data["status"], user=self.request.user, request=self.request
+        )
+
+    def success_text(self, sim):
+        if sim.status == "scheduled":
+            return f"SIM {sim}: the change is scheduled; the status updates when the API confirms it."
+        return f"SIM {sim} is now {sim.get_status_display().lower()}."
+
+
+class SimUpdateFleetView(_SimActionView):
+    form_class = SimFleetForm
+    form_key = "fleet_form"
+
+    def perform(self, sim, form):
+        return services.sim_update_fleet(
+            sim=sim, fleet=form.cleaned_data["fleet"], user=self.request.user, request=self.request
+        )
+
+    def success_text(self, sim):
+        return f"SIM {sim} moved to fleet {sim.fleet or sim.fleet_id}."
+
+
+class SimRenameView(_SimActionView):
+    form_class = SimRenameForm
+    form_key = "rename_form"
+
+    def perform(self, sim, form):
+        return services.sim_rename(
+            sim=sim,
+            unique_name=form.cleaned_data["unique_name"],
+            user=self.request.user,
+            request=self.request,
+        )
+
+    def success_text(self, sim):
+        return f"SIM renamed to {sim.unique_name}."
+
+
+class SimSyncDetailsView(OperatorRequiredMixin, View):
+    """Fetch the SIM's billing periods and IP addresses now (the sync engine's per-SIM details sync)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, sid):
+        from apps.sync.services import sync_sim_details
+
+        sim = _get_sim(sid)
+        run = sync_sim_details(sim_sid=sim.sid, user=request.user)
+        if run.status == "succeeded":
+            messages.success(request, f"Billing periods and IP addresses of {sim} fetched from the API.")
+        else:
+            messages.error(request, f"Could not fetch the SIM's details: {run.error or run.status}")
+        if not is_htmx(request):
+            return HttpResponseRedirect(sim.get_absolute_url())
+        context = {**_detail_context(request, sim), "sync_run": run}
+        response = render(request, "sims/_sim_details.html", context)
+        return trigger(response, "simDetailsSynced", {"sid": sim.sid, "status": run.status})
+
+
+class SimBulkView(OperatorRequiredMixin, View):
+    """Start a bulk job on the selected SIMs or on the whole current filter; then go to the job page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = SimBulkForm(request.POST)
+        if not form.is_valid():
+            errors = "; ".join(e for errs in form.errors.values() for e in errs)
+            messages.error(request, f"Bulk action not started: {errors}")
+            response = render(request, "sims/_bulk_errors.html", {"bulk_form": form}, status=422)
+            return response
+        data = form.cleaned_data
+        if data["bulk_scope"] == "filter":
+            filterset = SimFilterSet(request.POST, queryset=selectors.sim_list_queryset())
+            if not filterset.is_valid():
+                messages.error(request, "Bulk action not started: the filter is not valid.")
+                return render(request, "sims/_bulk_errors.html", {"bulk_form": form}, status=422)
+            job = services.sims_bulk_create_job(
+                user=request.user,
+                action=data["bulk_action"],
+                value=form.value,
+                sims_queryset=filterset.qs,
+                request=request,
+            )
+        else:
+            known = Sim.objects.filter(sid__in=data["sids"]).values_list("sid", flat=True)
+            job = services.sims_bulk_create_job(
+                user=request.user,
+                action=data["bulk_action"],
+                value=form.value,
+                sids=list(known),
+                request=request,
+            )
+        messages.success(request, f"Job started: {job.title}.")
+        url = job.get_absolute_url()
+        response = HttpResponseClientRedirect(url) if is_htmx(request) else HttpResponseRedirect(url)
+        return trigger(response, "simsBulkStarted", {"job": job.pk})
