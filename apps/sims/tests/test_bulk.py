@@ -1,0 +1,95 @@
+"""Bulk actions on SIMs: a background job over the sandbox, per-SIM results, retry of the failed ones."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from apps.audit.models import AuditEvent
+from apps.core.jobs import job_retry_failed
+from apps.core.models import Job, JobItem
+from apps.fleets.models import Fleet
+from apps.sims import services
+from apps.sims.models import Sim
+from apps.sims.tests.test_services_ui import sandbox_sims  # noqa: F401 - fixture
+
+BULK = reverse("sims:sim_bulk")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_activate_20_selected_sims_with_results_and_retry(sandbox_sims, operator_client, operator):  # noqa: F811
+    sims = list(Sim.objects.order_by("sid")[:20])
+    no_fleet = [s.sid for s in sims if s.fleet_id is None and s.status == "new"]
+    already = [s.sid for s in sims if s.status == "active"]
+    assert no_fleet and already, "the seed should give both kinds"
+    response = operator_client.post(
+        BULK,
+        {
+            "bulk_action": "status",
+            "bulk_status": "active",
+            "bulk_scope": "selected",
+            "sids": [s.sid for s in sims],
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    job = Job.objects.get()
+    assert response["HX-Redirect"] == reverse("core:job_detail", kwargs={"pk": job.pk})
+    assert job.kind == "sims.bulk_status" and job.total == 20
+    job.refresh_from_db()  # eager: the chunks ran when the request's transaction committed
+    assert job.status == Job.Status.PARTIAL
+    assert job.failed == len(no_fleet) and job.succeeded == 20 - len(no_fleet)
+    failed = JobItem.objects.filter(job=job, status="failed")
+    assert {i.key for i in failed} == set(no_fleet)
+    assert all("83007" in i.error for i in failed)
+    for sid in already:
+        assert JobItem.objects.get(job=job, key=sid).result == {"status": "active", "changed": "no"}
+    changed = JobItem.objects.filter(job=job, status="succeeded", result__changed="yes")
+    assert changed.exists()
+    for item in changed:  # local rows updated from the API's answers (scheduled, or active once applied)
+        assert Sim.objects.get(sid=item.key).status in ("scheduled", "active")
+    assert AuditEvent.objects.filter(action="sim.update_status", success=True).count() == changed.count()
+    assert AuditEvent.objects.filter(action="sim.update_status", success=False).count() == len(no_fleet)
+
+    # the job page shows per-SIM results and offers the retry
+    page = operator_client.get(job.get_absolute_url())
+    assert b"Retry the" in page.content and no_fleet[0].encode() in page.content
+
+    # give the fleetless SIMs a fleet, then retry the failed items: all succeed now
+    fleet = Fleet.objects.order_by("sid").first()
+    for sid in no_fleet:
+        services.sim_update_fleet(sim=Sim.objects.get(sid=sid), fleet=fleet, user=operator)
+    assert job_retry_failed(job=job, user=operator) == len(no_fleet)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.failed == 0 and job.processed == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_move_the_whole_filter_to_a_fleet(sandbox_sims, operator_client):  # noqa: F811
+    source, target = Fleet.objects.order_by("sid")[:2]
+    members = set(Sim.objects.filter(fleet=source).values_list("sid", flat=True))
+    assert members
+    response = operator_client.post(
+        BULK,
+        {"bulk_action": "fleet", "bulk_fleet": target.sid, "bulk_scope": "filter", "fleet": source.sid},
+    )
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert job.kind == "sims.bulk_fleet" and set(job.items.values_list("key", flat=True)) == members
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED
+    assert set(Sim.objects.filter(fleet=target, sid__in=members).values_list("sid", flat=True)) == members
+
+
+@pytest.mark.django_db
+def test_bulk_form_errors_start_nothing(operator_client):
+    response = operator_client.post(
+        BULK, {"bulk_action": "status", "bulk_status": "", "bulk_scope": "selected"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 422
+    assert b"Choose the new status" in response.content and b"Select at least one SIM" in response.content
+    response = operator_client.post(
+        BULK, {"bulk_action": "status", "bulk_status": "scheduled", "bulk_scope": "selected", "sids": ["HSx"]}
+    )
+    assert response.status_code == 422  # not a status an operator may ask for
+    assert not Job.objects.exists()
