@@ -45,7 +45,7 @@ class CommandListView(ObjectListView):
 
     def get_queryset(self):
         model = KINDS[self.kind][0]
-        return model.objects.order_by("-date_created", "-id")
+        return model.objects.defer("raw").order_by("-date_created", "-id")
 
     def get_filterset_class(self):
         return KINDS[self.kind][1]
