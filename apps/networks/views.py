@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -85,8 +86,13 @@ class NapListView(ObjectListView):
         return None
 
 
-def _memberships_context(nap: NetworkAccessProfile, **extra) -> dict:
-    return {"nap": nap, "memberships": list(selectors.nap_memberships(nap=nap)), **extra}
+MEMBERS_PER_PAGE = 50
+
+
+def _memberships_context(nap: NetworkAccessProfile, page=1, **extra) -> dict:
+    """One page of the NAP's networks (a COUNT over this NAP's rows only: the total is worth showing)."""
+    page_obj = Paginator(selectors.nap_memberships(nap=nap), MEMBERS_PER_PAGE).get_page(page)
+    return {"nap": nap, "memberships": page_obj.object_list, "page_obj": page_obj, **extra}
 
 
 class NapDetailView(ViewerRequiredMixin, View):
@@ -100,10 +106,12 @@ class NapDetailView(ViewerRequiredMixin, View):
             context = {"nap": nap, "q": q, "results": selectors.nap_network_candidates(nap=nap, text=q)}
             response = render(request, "networks/_nap_network_search.html", context)
         elif htmx and htmx.target == "nap-networks":
-            response = render(request, "networks/_nap_networks.html", _memberships_context(nap))
+            context = _memberships_context(nap, request.GET.get("page"))
+            response = render(request, "networks/_nap_networks.html", context)
         else:
             context = _memberships_context(
                 nap,
+                request.GET.get("page"),
                 page_title=f"Network Access Profile {nap}",
                 fleets=list(fleets_for_nap_queryset(nap_sid=nap.sid)),
                 rename_form=NapRenameForm(initial={"unique_name": nap.unique_name}),
@@ -230,7 +238,7 @@ class NapNetworkRemoveView(AdminRequiredMixin, View):
         response = render(
             request,
             "networks/_nap_networks.html",
-            _memberships_context(nap, error=error),
+            _memberships_context(nap, request.POST.get("page"), error=error),
             status=422 if error else 200,
         )
         if not error:

@@ -20,3 +20,12 @@ def synced(sandbox_api, settings):
     runs = sync_services.sync_all(runs=sync_services.runs_create(resources=SYNCED))
     assert all(run.status == "succeeded" for run in runs), [(r.resource, r.status, r.error) for r in runs]
     return sandbox_api
+
+
+@pytest.fixture
+def admin_role_client(client, db):
+    """A member of the ``admin`` group (not a superuser: permission checks run as in production)."""
+    from apps.core.testing import make_user
+
+    client.force_login(make_user("group-admin", "admin"))
+    return client
