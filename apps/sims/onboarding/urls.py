@@ -1,3 +1,12 @@
-"""Onboarding URLs, merged into the ``sims`` namespace by apps/sims/urls.py."""
+"""Onboarding URLs, merged into the ``sims`` namespace by apps/sims/urls.py (listed before ``<sid>/``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns: list = [
+    path("register/", views.SimRegisterView.as_view(), name="sim_register"),
+    path("onboard/", views.OnboardingUploadView.as_view(), name="sim_onboard_csv"),
+    path("onboard/<str:token>/", views.OnboardingPreviewView.as_view(), name="sim_onboard_preview"),
+    path("onboard/<str:token>/confirm/", views.OnboardingConfirmView.as_view(), name="sim_onboard_confirm"),
+]
