@@ -66,6 +66,8 @@ def main() -> None:
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         db.setdefault("TEST", {})["NAME"] = str(Path(tmpdir) / "bench.sqlite3")
+    else:  # a database of its own: never the one the test suite (or another bench) is using
+        db.setdefault("TEST", {})["NAME"] = f"test_bench_upsert_{os.getpid()}"
     from django.db import connection
 
     test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)

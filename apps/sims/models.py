@@ -24,13 +24,22 @@ def sim_fk(related_name: str, **extra) -> models.ForeignKey:
 
 
 class Sim(BadgeMixin, SyncedResource):
-    """A Super SIM (``HS...``)."""
+    """A Super SIM (``HS...``).
+
+    The biggest table (100k rows): every index costs on each sync write, so only the indexes the list views
+    use exist. ``status``/``fleet``/``date_created`` are served by the composite (x, id) indexes;
+    ``last_seen_run_id``/``synced_at`` are not indexed (the sweep's ``!=`` cannot use an index, and an
+    unindexed stamp column lets PostgreSQL update unchanged rows in place: HOT updates).
+    """
+
+    synced_at = models.DateTimeField(null=True, blank=True)
+    last_seen_run_id = models.BigIntegerField(null=True, blank=True)
 
     unique_name = models.CharField(max_length=255, blank=True, db_index=True)
     account_sid = models.CharField(max_length=34, blank=True)
     # db_index on a CharField also gets a varchar_pattern_ops ``_like`` index on PostgreSQL (prefix search)
     iccid = models.CharField(max_length=22, blank=True, db_index=True)
-    status = models.CharField(max_length=16, choices=SimStatus.choices, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=SimStatus.choices, blank=True)
     fleet = models.ForeignKey(
         Fleet,
         to_field="sid",
@@ -39,9 +48,10 @@ class Sim(BadgeMixin, SyncedResource):
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="sims",
     )
-    date_created = models.DateTimeField(null=True, blank=True, db_index=True)
+    date_created = models.DateTimeField(null=True, blank=True)
     date_updated = models.DateTimeField(null=True, blank=True)
 
     class Meta:
