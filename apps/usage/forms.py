@@ -31,8 +31,12 @@ class UsageQueryForm(forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, with_choices: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not with_choices:  # JSON/CSV endpoints: no select lists to render, take the SIDs as given
+            self.fields["fleet"] = forms.CharField(required=False, max_length=34)
+            self.fields["network"] = forms.CharField(required=False, max_length=34)
+            return
         from apps.fleets.models import Fleet
         from apps.networks.models import Network
 

@@ -42,7 +42,7 @@ def chart_data(form: UsageQueryForm, chart: str) -> dict:
 
 
 def _form_or_error(request):
-    form = UsageQueryForm(request.GET or None)
+    form = UsageQueryForm(request.GET, with_choices=False)
     if not form.is_valid():
         errors = [e for errs in form.errors.values() for e in errs]
         return None, JsonResponse({"errors": errors}, status=400)
