@@ -1,0 +1,92 @@
+"""Audit log page: filters, links to objects, detail with pretty JSON and the request id; fixed queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_record
+from apps.fleets.tests.factories import FleetFactory
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("audit:auditevent_list")
+
+
+def rows(client, **params) -> list[AuditEvent]:
+    response = client.get(LIST, params, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="object-list")
+    assert response.status_code == 200 and b"<html" not in response.content
+    return [r.record for r in response.context["table"].rows]
+
+
+@pytest.fixture
+def events(viewer, operator):
+    fleet = FleetFactory(unique_name="audited-fleet")
+    a = audit_record(
+        action="fleet.update",
+        user=operator,
+        obj=fleet,
+        before={"data_limit": 1000, "unique_name": "audited-fleet"},
+        after={"data_limit": 2000, "unique_name": "audited-fleet"},
+        api_response={"sid": fleet.sid, "data_limit": 2000},
+    )
+    b = audit_record(action="nap.rename", user=viewer, object_type="networkaccessprofile", object_id="HA1")
+    c = audit_record(
+        action="fleet.create", user=operator, object_repr="other", success=False, message="83011"
+    )
+    AuditEvent.objects.filter(pk=c.pk).update(timestamp=timezone.now() - dt.timedelta(days=10))
+    return a, b, c, fleet
+
+
+def test_filters(viewer_client, events, operator):
+    a, b, c, fleet = events
+    assert {e.pk for e in rows(viewer_client, username=operator.username)} == {a.pk, c.pk}
+    assert {e.pk for e in rows(viewer_client, action="fleet.")} == {a.pk, c.pk}
+    assert {e.pk for e in rows(viewer_client, object=fleet.sid)} == {a.pk}
+    assert {e.pk for e in rows(viewer_client, object="audited")} == {a.pk}
+    since = (timezone.now() - dt.timedelta(days=1)).date().isoformat()
+    assert c.pk not in {e.pk for e in rows(viewer_client, since=since, action="fleet.")}
+    assert {e.pk for e in rows(viewer_client, success="false", action="fleet.")} == {c.pk}
+    assert rows(viewer_client, request_id="nope") == []
+
+
+def test_list_links_entries_to_objects_and_details(viewer_client, events):
+    a, *_, fleet = events
+    content = viewer_client.get(LIST).content.decode()
+    assert f'href="{fleet.get_absolute_url()}"' in content
+    assert f'href="{reverse("audit:auditevent_detail", kwargs={"pk": a.pk})}"' in content
+
+
+@pytest.mark.parametrize("n", [5, 2000])
+def test_list_query_count_is_fixed(viewer_client, django_assert_num_queries, n):
+    AuditEvent.objects.bulk_create(
+        AuditEvent(action="sync.run", username="bot", object_type="syncrun", object_id=str(i))
+        for i in range(n)
+    )
+    viewer_client.get(LIST)
+    with django_assert_num_queries(5):  # session, user, permissions x2, one page of events
+        response = viewer_client.get(LIST)
+    assert min(n, 50) <= len(response.context["table"].page.object_list) <= 50
+
+
+def test_detail_shows_pretty_json_changes_and_request_id(viewer_client, events, django_assert_num_queries):
+    a, *_ = events
+    AuditEvent.objects.filter(pk=a.pk).update(request_id="req-1234567890")
+    url = reverse("audit:auditevent_detail", kwargs={"pk": a.pk})
+    viewer_client.get(url)
+    with django_assert_num_queries(5):
+        response = viewer_client.get(url)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "req-1234567890" in content and "?request_id=req-1234567890" in content
+    assert "&quot;data_limit&quot;: 2000" in content  # indented JSON, escaped
+    assert 'id="audit-changes"' in content and ">data_limit<" in content
+    assert ">unique_name<" not in content  # unchanged keys are not in the summary
+    assert "API response" in content and 'id="audit-object-link"' in content
+
+
+def test_detail_404(viewer_client):
+    assert viewer_client.get(reverse("audit:auditevent_detail", kwargs={"pk": 999999})).status_code == 404
