@@ -42,3 +42,61 @@ def esim_profiles_sweep(*, run_id: int, now: datetime) -> int:
 
 def esim_profile_from_api(*, data: dict) -> EsimProfile:
     return upsert_one(model=EsimProfile, row=esim_profile_fields(data), now=timezone.now())
+
+
+# === write services for the eSIM pages (API first, then local from the API's answer, then audit) =========
+def esim_profile_state(profile: EsimProfile) -> dict:
+    return {
+        "sid": profile.sid,
+        "status": profile.status,
+        "eid": profile.eid,
+        "iccid": profile.iccid,
+        "matching_id": profile.matching_id,
+        "sim_sid": profile.sim_id or "",
+    }
+
+
+def esim_profile_create(
+    *, eid: str = "", generate_matching_id: bool | None = None, user, request=None
+) -> EsimProfile:
+    """CreateESimProfile (for a device's EID, or with a generated matching ID); raises SuperSimError."""
+    from apps.audit.services import audit_record
+    from apps.supersim.client import get_client
+    from apps.supersim.errors import SuperSimError
+
+    asked = {"eid": eid, "generate_matching_id": generate_matching_id}
+    try:
+        data = get_client().esim_profile_create(eid=eid or None, generate_matching_id=generate_matching_id)
+    except SuperSimError as exc:
+        audit_record(
+            action="esim_profile.create",
+            user=user,
+            object_type="esimprofile",
+            object_repr=eid or "matching ID",
+            after=asked,
+            api_response=exc.as_dict(),
+            request=request,
+            success=False,
+            message=str(exc),
+        )
+        raise
+    profile = esim_profile_from_api(data=data)
+    audit_record(
+        action="esim_profile.create",
+        user=user,
+        obj=profile,
+        after=esim_profile_state(profile),
+        api_response=data,
+        request=request,
+    )
+    return profile
+
+
+def esim_profile_refresh(*, profile: EsimProfile) -> EsimProfile:
+    """Fetch one profile from the API and update the local row (a read: no audit entry).
+
+    Used while a profile is being reserved (its status page polls); raises SuperSimError.
+    """
+    from apps.supersim.client import get_client
+
+    return esim_profile_from_api(data=get_client().esim_profile_fetch(profile.sid))
