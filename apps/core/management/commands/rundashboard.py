@@ -54,12 +54,12 @@ class Command(BaseCommand):
                     break
                 except OSError:
                     time.sleep(0.5)
+            where = f"http://{host}:{port}/"
+            self.stdout.write(self.style.SUCCESS(f"Super SIM Admin is at {where} (Ctrl-C stops)"))
             if not no_sync and "sync" in get_commands():
                 self.stdout.write("Running a first sync from " + settings.SUPERSIM_API_BASE_URL)
                 subprocess.call([*manage, "sync"], env=os.environ)
-            self.stdout.write(
-                self.style.SUCCESS(f"Super SIM Admin is at http://{host}:{port}/ (Ctrl-C stops)")
-            )
+                self.stdout.write(self.style.SUCCESS(f"First sync done; the dashboard is at {where}"))
             while all(p.poll() is None for p in procs):
                 time.sleep(0.5)
         except KeyboardInterrupt:
