@@ -28,6 +28,9 @@ class _CommandTable(tables.Table):
         verbose_name="Hex", empty_values=(), orderable=False, attrs={"td": {"class": "mono payload-hex"}}
     )
 
+    def render_sid(self, value, record):
+        return format_html('<span title="{}">{}…</span>', value, value[:14])
+
     def render_status(self, value, record):
         return _badge(record)
 
@@ -37,7 +40,8 @@ class _CommandTable(tables.Table):
     def render_sim(self, value, record):
         if not value:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("sims:sim_detail", kwargs={"sid": value}), value)
+        url = reverse("sims:sim_detail", kwargs={"sid": value})
+        return format_html('<a href="{}" title="{}">{}…</a>', url, value, value[:14])
 
     def render_payload(self, value, record):
         raw = payload_bytes(record)
