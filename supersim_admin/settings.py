@@ -149,6 +149,8 @@ CELERY_RESULT_EXPIRES = 3600
 SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=900)
 CELERY_BEAT_SCHEDULE: dict = {
     "sync-all": {"task": "sync.sync_all", "schedule": float(SYNC_INTERVAL_SECONDS)},
+    # background jobs whose worker died: re-queue their unfinished items (leases make it safe)
+    "jobs-resume-stalled": {"task": "core.jobs_resume_stalled", "schedule": 60.0},
 }
 # apps.sync: lock lifetime (extended per page), task retries on rate limits/outages, usage windows
 SYNC_LOCK_TIMEOUT = env.int("SYNC_LOCK_TIMEOUT", default=600)
