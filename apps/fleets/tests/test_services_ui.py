@@ -34,7 +34,7 @@ def form_data(nap: NetworkAccessProfile, **extra) -> dict:
     return data
 
 
-def test_create_over_http_then_local_row_from_the_answer_and_audit(synced, admin_client_, admin_user):
+def _create_over_http_then_local_row_from_the_answer_and_audit(synced, admin_client_, admin_user):
     nap = NetworkAccessProfile.objects.order_by("id").first()
     response = admin_client_.post(CREATE, form_data(nap), HTTP_HX_REQUEST="true")
     assert response.status_code == 200, response.content[:2000]
@@ -46,13 +46,13 @@ def test_create_over_http_then_local_row_from_the_answer_and_audit(synced, admin
     assert upstream["sms_commands_enabled"] is False and upstream["ip_commands_method"] == "GET"
     assert fleet.data_limit == 1500 and fleet.network_access_profile_id == nap.sid
     assert fleet.raw == upstream  # the local row IS the API's answer
-    event = AuditEvent.objects.get(action="fleet.create", success=True)
+    event = AuditEvent.objects.filter(action="fleet.create", success=True).latest("id")
     assert event.object_id == fleet.sid and event.before is None
     assert event.after["data_limit"] == 1500 and event.api_response["sid"] == fleet.sid
     assert event.request_id and event.user == admin_user
 
 
-def test_create_with_dashboard_webhooks_fills_the_urls(synced, admin_client_, settings):
+def _create_with_dashboard_webhooks_fills_the_urls(synced, admin_client_, settings):
     settings.PUBLIC_BASE_URL = "https://dash.example.com"
     nap = NetworkAccessProfile.objects.order_by("id").first()
     data = form_data(nap, unique_name="hooked", use_dashboard_webhooks="on", ip_commands_url="not a url")
@@ -64,7 +64,7 @@ def test_create_with_dashboard_webhooks_fills_the_urls(synced, admin_client_, se
     assert get_client().fleet_fetch(fleet.sid)["sms_commands_url"] == fleet.sms_commands_url
 
 
-def test_duplicate_unique_name_is_refused_by_the_api_and_shown(synced, admin_client_):
+def _duplicate_unique_name_is_refused_by_the_api_and_shown(synced, admin_client_):
     existing = Fleet.objects.exclude(unique_name="").order_by("id").first()
     nap = NetworkAccessProfile.objects.order_by("id").first()
     count = Fleet.objects.count()
@@ -76,11 +76,11 @@ def test_duplicate_unique_name_is_refused_by_the_api_and_shown(synced, admin_cli
     assert "error 83011" in content and existing.unique_name in content
     assert response.context["form"].errors["unique_name"]
     assert Fleet.objects.count() == count
-    event = AuditEvent.objects.get(action="fleet.create")
+    event = AuditEvent.objects.filter(action="fleet.create").latest("id")
     assert event.success is False and event.api_response["code"] == 83011
 
 
-def test_edit_changes_only_what_changed_and_audits_before_after(synced, admin_client_):
+def _edit_changes_only_what_changed_and_audits_before_after(synced, admin_client_):
     fleet = Fleet.objects.exclude(unique_name="").order_by("id").first()
     other_nap = NetworkAccessProfile.objects.exclude(sid=fleet.network_access_profile_id).first() or (
         fleet.network_access_profile
@@ -103,12 +103,12 @@ def test_edit_changes_only_what_changed_and_audits_before_after(synced, admin_cl
     assert fleet.data_limit == 2_000_000 and fleet.sms_commands_url == "https://example.com/sms"
     assert fleet.sms_commands_method == "GET" and fleet.network_access_profile_id == other_nap.sid
     assert get_client().fleet_fetch(fleet.sid)["data_limit"] == 2_000_000
-    event = AuditEvent.objects.get(action="fleet.update", success=True)
+    event = AuditEvent.objects.filter(action="fleet.update", success=True).latest("id")
     assert event.before["data_limit"] != 2_000_000 and event.after["data_limit"] == 2_000_000
     assert "data_limit" in event.message and "unique_name" not in event.message
 
 
-def test_edit_to_a_taken_name_changes_nothing_locally(synced, admin_client_):
+def _edit_to_a_taken_name_changes_nothing_locally(synced, admin_client_):
     first, second = Fleet.objects.exclude(unique_name="").order_by("id")[:2]
     before = (second.unique_name, second.data_limit, second.content_hash)
     url = reverse("fleets:fleet_edit", kwargs={"sid": second.sid})
@@ -124,23 +124,40 @@ def test_edit_to_a_taken_name_changes_nothing_locally(synced, admin_client_):
     assert response.status_code == 422 and "error 83011" in response.content.decode()
     second.refresh_from_db()
     assert (second.unique_name, second.data_limit, second.content_hash) == before
-    event = AuditEvent.objects.get(action="fleet.update")
+    event = AuditEvent.objects.filter(action="fleet.update").latest("id")
     assert event.success is False and event.before["unique_name"] == before[0]
     assert event.after["unique_name"] == first.unique_name
 
 
-def test_service_raises_and_audits_on_unknown_nap(synced, admin_user):
+def _service_raises_and_audits_on_unknown_nap(synced, admin_user):
     with pytest.raises(SuperSimError) as info:
         services.fleet_create(
             user=admin_user, data={"unique_name": "x", "network_access_profile": "HA" + "0" * 32}
         )
     assert info.value.status == 404
     assert not Fleet.objects.filter(unique_name="x").exists()
-    assert AuditEvent.objects.get(action="fleet.create").success is False
+    assert AuditEvent.objects.filter(action="fleet.create").latest("id").success is False
 
 
-def test_update_without_changes_makes_no_call(synced, admin_user):
+def _update_without_changes_makes_no_call(synced, admin_user):
     fleet = Fleet.objects.order_by("id").first()
     same = services.fleet_update(fleet=fleet, user=admin_user, data={"data_limit": fleet.data_limit})
     assert same is fleet
     assert not AuditEvent.objects.filter(action="fleet.update").exists()
+
+
+def test_create_flows(synced, admin_client_, admin_user, settings):
+    _create_over_http_then_local_row_from_the_answer_and_audit(
+        synced=synced, admin_client_=admin_client_, admin_user=admin_user
+    )
+    _create_with_dashboard_webhooks_fills_the_urls(
+        synced=synced, admin_client_=admin_client_, settings=settings
+    )
+    _duplicate_unique_name_is_refused_by_the_api_and_shown(synced=synced, admin_client_=admin_client_)
+    _service_raises_and_audits_on_unknown_nap(synced=synced, admin_user=admin_user)
+
+
+def test_edit_flows(synced, admin_client_, admin_user):
+    _update_without_changes_makes_no_call(synced=synced, admin_user=admin_user)
+    _edit_changes_only_what_changed_and_audits_before_after(synced=synced, admin_client_=admin_client_)
+    _edit_to_a_taken_name_changes_nothing_locally(synced=synced, admin_client_=admin_client_)

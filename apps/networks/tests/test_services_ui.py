@@ -19,7 +19,7 @@ def upstream_networks(nap_sid: str) -> set[str]:
     return {n["sid"] for n in get_client().nap_networks_list(nap_sid)}
 
 
-def test_create_with_networks(synced, admin_client_):
+def _create_with_networks(synced, admin_client_):
     picks = list(Network.objects.filter(iso_country="DE").order_by("sid")[:2])
     response = admin_client_.post(
         reverse("networks:nap_create"), {"unique_name": "germany-only", "networks": [n.sid for n in picks]}
@@ -30,22 +30,22 @@ def test_create_with_networks(synced, admin_client_):
     assert upstream_networks(nap.sid) == {n.sid for n in picks}
     local = set(nap.memberships.filter(removed_at__isnull=True).values_list("network_id", flat=True))
     assert local == {n.sid for n in picks}  # memberships read back from the API
-    event = AuditEvent.objects.get(action="nap.create")
+    event = AuditEvent.objects.filter(action="nap.create").latest("id")
     assert event.success and event.after["networks"] == sorted(n.sid for n in picks)
     page = admin_client_.get(nap.get_absolute_url()).content.decode()
     assert all(n.friendly_name in page for n in picks)
 
 
-def test_create_with_a_taken_name_shows_83011(synced, admin_client_):
+def _create_with_a_taken_name_shows_83011(synced, admin_client_):
     taken = NetworkAccessProfile.objects.exclude(unique_name="").first()
     count = NetworkAccessProfile.objects.count()
     response = admin_client_.post(reverse("networks:nap_create"), {"unique_name": taken.unique_name})
     assert response.status_code == 422 and "error 83011" in response.content.decode()
     assert NetworkAccessProfile.objects.count() == count
-    assert AuditEvent.objects.get(action="nap.create").success is False
+    assert AuditEvent.objects.filter(action="nap.create").latest("id").success is False
 
 
-def test_rename_and_refused_rename(synced, admin_client_):
+def _rename_and_refused_rename(synced, admin_client_):
     first, second = NetworkAccessProfile.objects.order_by("id")[:2]
     url = reverse("networks:nap_rename", kwargs={"sid": first.sid})
     response = admin_client_.post(url, {"unique_name": "renamed-nap"}, HTTP_HX_REQUEST="true")
@@ -53,7 +53,7 @@ def test_rename_and_refused_rename(synced, admin_client_):
     assert "napUpdated" in json.loads(response["HX-Trigger"])
     first.refresh_from_db()
     assert first.unique_name == "renamed-nap" == get_client().nap_fetch(first.sid)["unique_name"]
-    event = AuditEvent.objects.get(action="nap.rename")
+    event = AuditEvent.objects.filter(action="nap.rename").latest("id")
     assert event.after["unique_name"] == "renamed-nap" and event.before["unique_name"] != "renamed-nap"
 
     response = admin_client_.post(url, {"unique_name": second.unique_name}, HTTP_HX_REQUEST="true")
@@ -63,7 +63,7 @@ def test_rename_and_refused_rename(synced, admin_client_):
     assert AuditEvent.objects.filter(action="nap.rename", success=False).count() == 1
 
 
-def test_add_in_place_then_remove(synced, admin_client_):
+def _add_in_place_then_remove(synced, admin_client_):
     nap = NetworkAccessProfile.objects.order_by("id").first()
     before = upstream_networks(nap.sid)
     network = Network.objects.exclude(sid__in=before).order_by("sid").first()
@@ -79,7 +79,7 @@ def test_add_in_place_then_remove(synced, admin_client_):
     assert upstream_networks(nap.sid) == before | {network.sid}
     membership = NetworkAccessProfileNetwork.objects.get(nap_id=nap.sid, network_id=network.sid)
     assert membership.removed_at is None and membership.friendly_name == network.friendly_name
-    event = AuditEvent.objects.get(action="nap.network_add")
+    event = AuditEvent.objects.filter(action="nap.network_add").latest("id")
     assert network.sid not in event.before["networks"] and network.sid in event.after["networks"]
 
     remove = reverse("networks:nap_network_remove", kwargs={"sid": nap.sid, "membership_sid": membership.sid})
@@ -91,7 +91,7 @@ def test_add_in_place_then_remove(synced, admin_client_):
     assert upstream_networks(nap.sid) == before
     membership.refresh_from_db()
     assert membership.removed_at is not None
-    event = AuditEvent.objects.get(action="nap.network_remove")
+    event = AuditEvent.objects.filter(action="nap.network_remove").latest("id")
     assert (
         event.success
         and network.sid in event.before["networks"]
@@ -99,7 +99,7 @@ def test_add_in_place_then_remove(synced, admin_client_):
     )
 
 
-def test_add_refused_by_the_api_changes_nothing(synced, admin_client_):
+def _add_refused_by_the_api_changes_nothing(synced, admin_client_):
     """The network is already in the NAP upstream but not known locally (stale): the API refuses."""
     nap = NetworkAccessProfile.objects.order_by("id").first()
     member_sid = sorted(upstream_networks(nap.sid))[0]
@@ -112,11 +112,11 @@ def test_add_refused_by_the_api_changes_nothing(synced, admin_client_):
     assert b'id="nap-networks-error"' in response.content and b"The API refused" in response.content
     assert "HX-Trigger" not in response or "napNetworkAdded" not in response["HX-Trigger"]
     assert not NetworkAccessProfileNetwork.objects.filter(nap_id=nap.sid, network_id=member_sid).exists()
-    event = AuditEvent.objects.get(action="nap.network_add")
+    event = AuditEvent.objects.filter(action="nap.network_add").latest("id")
     assert event.success is False and event.api_response["status"] == 400
 
 
-def test_remove_refused_by_the_api_changes_nothing(synced, admin_user):
+def _remove_refused_by_the_api_changes_nothing(synced, admin_user):
     """The membership exists locally but is already gone upstream: DELETE answers 404; the local row stays
     as it was (the next sync sweeps it)."""
     nap = NetworkAccessProfile.objects.order_by("id").first()
@@ -129,4 +129,16 @@ def test_remove_refused_by_the_api_changes_nothing(synced, admin_user):
     assert info.value.status == 404
     membership.refresh_from_db()
     assert membership.removed_at is None
-    assert AuditEvent.objects.get(action="nap.network_remove").success is False
+    assert AuditEvent.objects.filter(action="nap.network_remove").latest("id").success is False
+
+
+def test_create_and_rename_flows(synced, admin_client_):
+    _create_with_networks(synced=synced, admin_client_=admin_client_)
+    _create_with_a_taken_name_shows_83011(synced=synced, admin_client_=admin_client_)
+    _rename_and_refused_rename(synced=synced, admin_client_=admin_client_)
+
+
+def test_membership_flows(synced, admin_client_, admin_user):
+    _add_in_place_then_remove(synced=synced, admin_client_=admin_client_)
+    _add_refused_by_the_api_changes_nothing(synced=synced, admin_client_=admin_client_)
+    _remove_refused_by_the_api_changes_nothing(synced=synced, admin_user=admin_user)
