@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import secrets
+
 from django import forms
 
 EID_LENGTH = 32
+
+
+def fresh_auto_id() -> str:
+    """Field ids unique to each render: htmx's settle step copies ``style`` between same-id elements of the
+    old and new content, which the CSP (no inline styles) reports as a violation."""
+    return f"id_%s_{secrets.token_hex(3)}"
 
 
 def eid_error(value: str) -> str | None:
@@ -33,6 +41,10 @@ class EsimProfileCreateForm(forms.Form):
         help_text="The activation code (and its QR code) then carries a matching ID any device can use.",
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", fresh_auto_id())
+        super().__init__(*args, **kwargs)
 
     def clean_eid(self) -> str:
         value = "".join(self.cleaned_data["eid"].split())  # EIDs are often written in groups of digits

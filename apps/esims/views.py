@@ -31,7 +31,8 @@ POLL_REFRESH_SECONDS = 1.0
 
 
 def _sim_url(profile: EsimProfile) -> str:
-    if not profile.sim_id:
+    # only a SIM synced here has a page (the FK has no DB constraint: the SIM may not be synced yet)
+    if not profile.sim_id or getattr(profile, "sim", None) is None:
         return ""
     try:
         return reverse("sims:sim_detail", kwargs={"sid": profile.sim_id})

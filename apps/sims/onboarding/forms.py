@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
 
 from apps.fleets.models import Fleet
@@ -9,6 +11,12 @@ from apps.sims.models import Sim
 
 from . import validation as v
 from .csvfile import human_size, max_bytes
+
+
+def fresh_auto_id() -> str:
+    """Field ids unique to each render: htmx's settle step copies the ``style`` attribute between elements
+    with the same id in the old and new content, which the CSP (no inline styles) reports as a violation."""
+    return f"id_%s_{secrets.token_hex(3)}"
 
 
 class SimRegisterForm(forms.Form):
@@ -36,6 +44,7 @@ class SimRegisterForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", fresh_auto_id())
         super().__init__(*args, **kwargs)
         self.fields["fleet"].queryset = Fleet.objects.filter(removed_at__isnull=True).order_by(
             "unique_name", "id"
