@@ -23,3 +23,13 @@ def synced_usage(sandbox_api, settings):
     runs = sync_services.sync_all(runs=sync_services.runs_create(resources=SYNCED))
     assert all(run.status == "succeeded" for run in runs), [(r.resource, r.status, r.error) for r in runs]
     return sandbox_api
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached aggregates must not leak from one test's data into another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

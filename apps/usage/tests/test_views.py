@@ -122,10 +122,10 @@ def test_chart_query_counts_fixed(viewer_client, django_assert_num_queries, sims
         data = viewer_client.get(url, {"granularity": "month"}).json()
     assert data["totals"]["total"] == 3 * MB
     cache.clear()
-    with django_assert_num_queries(7):  # + data version, the aggregate, the SIM labels (cold cache)
+    with django_assert_num_queries(8):  # + data version (2), the aggregate, the SIM labels (cold cache)
         top = viewer_client.get(url, {"chart": "top_sims"}).json()
     assert len(top["items"]) == min(sims, 10) and top["items"][0]["total"] == 3 * MB
-    with django_assert_num_queries(5):  # warm: the data version only
+    with django_assert_num_queries(6):  # warm: the data version only
         assert viewer_client.get(url, {"chart": "top_sims"}).json() == top
     with django_assert_num_queries(5):
         countries = viewer_client.get(url, {"chart": "countries"}).json()
@@ -142,7 +142,7 @@ def test_home_dashboard(viewer_client, django_assert_num_queries):
     _rows(["AC" + "0" * 32], 2, group="account", start=_recent(2))
     SmsCommandFactory(payload="hello dashboard", sim=sims[0])
     viewer_client.get("/")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         page = viewer_client.get(reverse("core:home"))
     body = page.content.decode()
     assert page.status_code == 200
