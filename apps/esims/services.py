@@ -30,14 +30,15 @@ def esim_profile_fields(item: dict) -> dict:
     }
 
 
-def esim_profiles_upsert(*, items: list[dict], run_id: int, now: datetime) -> UpsertResult:
-    return bulk_upsert(
-        model=EsimProfile, rows=[esim_profile_fields(i) for i in items], run_id=run_id, now=now
-    )
+def esim_profiles_upsert(
+    *, items: list[dict], run_id: int, now: datetime, seen: set | None = None
+) -> UpsertResult:
+    rows = [esim_profile_fields(i) for i in items]
+    return bulk_upsert(model=EsimProfile, rows=rows, run_id=run_id, now=now, seen=seen)
 
 
-def esim_profiles_sweep(*, run_id: int, now: datetime) -> int:
-    return sweep(model=EsimProfile, run_id=run_id, now=now)
+def esim_profiles_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> int:
+    return sweep(model=EsimProfile, run_id=run_id, now=now, seen=seen)
 
 
 def esim_profile_from_api(*, data: dict) -> EsimProfile:
@@ -56,17 +57,34 @@ def esim_profile_state(profile: EsimProfile) -> dict:
     }
 
 
+def esim_status_callback_url(*, request=None) -> str | None:
+    """``<PUBLIC_BASE_URL or the request's host>/webhooks/esim-status/`` (None when neither is known)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    root = getattr(settings, "PUBLIC_BASE_URL", "") or (request.build_absolute_uri("/") if request else "")
+    return f"{root.rstrip('/')}{reverse('webhooks:esim_status')}" if root else None
+
+
 def esim_profile_create(
     *, eid: str = "", generate_matching_id: bool | None = None, user, request=None
 ) -> EsimProfile:
-    """CreateESimProfile (for a device's EID, or with a generated matching ID); raises SuperSimError."""
+    """CreateESimProfile (for a device's EID, or with a generated matching ID); raises SuperSimError.
+
+    The status callback points at our webhook, so the status also moves without the page polling."""
     from apps.audit.services import audit_record
     from apps.supersim.client import get_client
     from apps.supersim.errors import SuperSimError
 
     asked = {"eid": eid, "generate_matching_id": generate_matching_id}
+    callback_url = esim_status_callback_url(request=request)
     try:
-        data = get_client().esim_profile_create(eid=eid or None, generate_matching_id=generate_matching_id)
+        data = get_client().esim_profile_create(
+            eid=eid or None,
+            generate_matching_id=generate_matching_id,
+            callback_url=callback_url,
+            callback_method="POST" if callback_url else None,
+        )
     except SuperSimError as exc:
         audit_record(
             action="esim_profile.create",
