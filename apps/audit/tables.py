@@ -26,7 +26,6 @@ class AuditEventTable(tables.Table):
 
     class Meta:
         model = AuditEvent
-        template_name = "audit/_table.html"
         fields = (
             "timestamp",
             "username",

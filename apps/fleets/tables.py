@@ -49,7 +49,6 @@ class FleetTable(tables.Table):
 
     class Meta:
         model = Fleet
-        template_name = "fleets/_table.html"
         fields = ()
         sequence = (
             "unique_name",
@@ -96,7 +95,6 @@ class FleetSimTable(tables.Table):
 
     class Meta:
         model = Sim
-        template_name = "fleets/_table.html"
         fields = ("iccid", "unique_name", "status", "sid", "date_created")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "fleet-sim-table"}
         order_by = ("-date_created",)

@@ -27,7 +27,6 @@ class NetworkTable(tables.Table):
 
     class Meta:
         model = Network
-        template_name = "networks/_table.html"
         fields = ()
         sequence = ("iso_country", "friendly_name", "mcc_mnc", "naps", "sid")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "network-table"}
@@ -64,7 +63,6 @@ class NapTable(tables.Table):
 
     class Meta:
         model = NetworkAccessProfile
-        template_name = "networks/_table.html"
         fields = ()
         sequence = ("unique_name", "network_count", "fleet_count", "sid", "date_created")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "nap-table"}
