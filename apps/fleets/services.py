@@ -31,12 +31,13 @@ def fleet_fields(item: dict) -> dict:
     }
 
 
-def fleets_upsert(*, items: list[dict], run_id: int, now: datetime) -> UpsertResult:
-    return bulk_upsert(model=Fleet, rows=[fleet_fields(i) for i in items], run_id=run_id, now=now)
+def fleets_upsert(*, items: list[dict], run_id: int, now: datetime, seen: set | None = None) -> UpsertResult:
+    rows = [fleet_fields(i) for i in items]
+    return bulk_upsert(model=Fleet, rows=rows, run_id=run_id, now=now, seen=seen)
 
 
-def fleets_sweep(*, run_id: int, now: datetime) -> int:
-    return sweep(model=Fleet, run_id=run_id, now=now)
+def fleets_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> int:
+    return sweep(model=Fleet, run_id=run_id, now=now, seen=seen)
 
 
 def fleet_from_api(*, data: dict) -> Fleet:

@@ -63,12 +63,15 @@ def nap_network_fields(item: dict, *, nap_sid: str | None = None) -> dict:
 
 
 # --- networks ---------------------------------------------------------------------------------------------
-def networks_upsert(*, items: list[dict], run_id: int, now: datetime) -> UpsertResult:
-    return bulk_upsert(model=Network, rows=[network_fields(i) for i in items], run_id=run_id, now=now)
+def networks_upsert(
+    *, items: list[dict], run_id: int, now: datetime, seen: set | None = None
+) -> UpsertResult:
+    rows = [network_fields(i) for i in items]
+    return bulk_upsert(model=Network, rows=rows, run_id=run_id, now=now, seen=seen)
 
 
-def networks_sweep(*, run_id: int, now: datetime) -> int:
-    return sweep(model=Network, run_id=run_id, now=now)
+def networks_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> int:
+    return sweep(model=Network, run_id=run_id, now=now, seen=seen)
 
 
 def network_from_api(*, data: dict) -> Network:
@@ -76,14 +79,13 @@ def network_from_api(*, data: dict) -> Network:
 
 
 # --- network access profiles ------------------------------------------------------------------------------
-def naps_upsert(*, items: list[dict], run_id: int, now: datetime) -> UpsertResult:
-    return bulk_upsert(
-        model=NetworkAccessProfile, rows=[nap_fields(i) for i in items], run_id=run_id, now=now
-    )
+def naps_upsert(*, items: list[dict], run_id: int, now: datetime, seen: set | None = None) -> UpsertResult:
+    rows = [nap_fields(i) for i in items]
+    return bulk_upsert(model=NetworkAccessProfile, rows=rows, run_id=run_id, now=now, seen=seen)
 
 
-def naps_sweep(*, run_id: int, now: datetime) -> int:
-    return sweep(model=NetworkAccessProfile, run_id=run_id, now=now)
+def naps_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> int:
+    return sweep(model=NetworkAccessProfile, run_id=run_id, now=now, seen=seen)
 
 
 def nap_from_api(*, data: dict) -> NetworkAccessProfile:
@@ -91,15 +93,24 @@ def nap_from_api(*, data: dict) -> NetworkAccessProfile:
 
 
 # --- NAP memberships --------------------------------------------------------------------------------------
-def nap_networks_upsert(*, nap_sid: str, items: list[dict], run_id: int, now: datetime) -> UpsertResult:
+def nap_networks_upsert(
+    *, nap_sid: str, items: list[dict], run_id: int, now: datetime, seen: set | None = None
+) -> UpsertResult:
     rows = [nap_network_fields(i, nap_sid=nap_sid) for i in items]
     return bulk_upsert(
-        model=NetworkAccessProfileNetwork, rows=rows, run_id=run_id, now=now, key=NAP_NETWORK_KEY
+        model=NetworkAccessProfileNetwork, rows=rows, run_id=run_id, now=now, key=NAP_NETWORK_KEY, seen=seen
     )
 
 
-def nap_networks_sweep(*, nap_sid: str, run_id: int, now: datetime) -> int:
-    return sweep(model=NetworkAccessProfileNetwork, run_id=run_id, now=now, nap_id=nap_sid)
+def nap_networks_sweep(*, nap_sid: str, run_id: int, now: datetime, seen: set | None = None) -> int:
+    return sweep(
+        model=NetworkAccessProfileNetwork,
+        run_id=run_id,
+        now=now,
+        seen=seen,
+        key=NAP_NETWORK_KEY,
+        nap_id=nap_sid,
+    )
 
 
 def nap_network_from_api(*, data: dict, nap_sid: str | None = None) -> NetworkAccessProfileNetwork:

@@ -55,12 +55,12 @@ def settings_update_fields(item: dict) -> dict:
 
 
 # --- SIMs -------------------------------------------------------------------------------------------------
-def sims_upsert(*, items: list[dict], run_id: int, now: datetime) -> UpsertResult:
-    return bulk_upsert(model=Sim, rows=[sim_fields(i) for i in items], run_id=run_id, now=now)
+def sims_upsert(*, items: list[dict], run_id: int, now: datetime, seen: set | None = None) -> UpsertResult:
+    return bulk_upsert(model=Sim, rows=[sim_fields(i) for i in items], run_id=run_id, now=now, seen=seen)
 
 
-def sims_sweep(*, run_id: int, now: datetime) -> int:
-    return sweep(model=Sim, run_id=run_id, now=now)
+def sims_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> int:
+    return sweep(model=Sim, run_id=run_id, now=now, seen=seen)
 
 
 def sim_from_api(*, data: dict) -> Sim:
@@ -124,14 +124,15 @@ def sim_ip_addresses_upsert(*, sim_sid: str, items: list[dict], run_id: int, now
 
 
 # --- settings updates -------------------------------------------------------------------------------------
-def settings_updates_upsert(*, items: list[dict], run_id: int, now: datetime) -> UpsertResult:
-    return bulk_upsert(
-        model=SettingsUpdate, rows=[settings_update_fields(i) for i in items], run_id=run_id, now=now
-    )
+def settings_updates_upsert(
+    *, items: list[dict], run_id: int, now: datetime, seen: set | None = None
+) -> UpsertResult:
+    rows = [settings_update_fields(i) for i in items]
+    return bulk_upsert(model=SettingsUpdate, rows=rows, run_id=run_id, now=now, seen=seen)
 
 
-def settings_updates_sweep(*, run_id: int, now: datetime) -> int:
-    return sweep(model=SettingsUpdate, run_id=run_id, now=now)
+def settings_updates_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> int:
+    return sweep(model=SettingsUpdate, run_id=run_id, now=now, seen=seen)
 
 
 def settings_update_from_api(*, data: dict) -> SettingsUpdate:

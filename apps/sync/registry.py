@@ -3,8 +3,10 @@
 Each :class:`Resource` names the API list path, the ``meta.key`` of its pages, fixed list parameters, and the
 dotted paths of its upsert / sweep services (written in the resource's own app; imported lazily):
 
-* upsert: ``f(*, items: list[dict], run_id: int, now: datetime) -> apps.core.upsert.UpsertResult``
-* sweep: ``f(*, run_id: int, now: datetime) -> int`` (rows marked removed)
+* upsert: ``f(*, items: list[dict], run_id: int, now: datetime, seen: set) -> apps.core.upsert.UpsertResult``
+  (``seen``: the run's set of keys, filled by the upsert; passed only to resources that have a sweep)
+* sweep: ``f(*, run_id: int, now: datetime, seen: set) -> int`` (rows marked removed: live rows whose key
+  is not in ``seen``)
 
 ``kind`` picks the runner in :mod:`apps.sync.services`: ``"list"`` (one list, paged), ``"per_nap"`` (the
 Networks of every Network Access Profile, upsert/sweep get ``nap_sid=``), ``"usage"`` (windows of usage

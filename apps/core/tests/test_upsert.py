@@ -6,7 +6,16 @@ import pytest
 
 from apps.core import upsert
 from apps.core.choices import badge_class
-from apps.core.upsert import UpsertResult, bulk_upsert, content_hash, parse_dt, sweep
+from apps.core.upsert import (
+    UpsertResult,
+    bulk_upsert,
+    canonical_json,
+    content_hash,
+    parse_dt,
+    relaxed_durability,
+    sweep,
+)
+from apps.networks.models import NetworkAccessProfileNetwork
 from apps.sims.models import Sim
 
 NOW = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
@@ -35,6 +44,10 @@ def test_content_hash_is_canonical():
 
 def test_parse_dt():
     assert parse_dt("2024-05-01T12:00:00Z") == NOW
+    assert parse_dt("2024-05-01T12:00:00Z").utcoffset() == dt.timedelta(0)
+    assert parse_dt("2024-05-01T14:00:00+02:00") == NOW
+    assert parse_dt("2024-05-01T12:00:00.250Z") == NOW + dt.timedelta(milliseconds=250)
+    assert parse_dt("2024-13-01T12:00:00Z") is None  # the fast path's shape, not a date
     assert parse_dt(None) is None
     assert parse_dt("") is None
     assert parse_dt("not a date") is None
@@ -155,3 +168,139 @@ def test_fields_missing_from_rows_get_defaults_and_are_left_alone_on_update():
     bulk_upsert(model=Sim, rows=page, run_id=2, now=LATER)
     sim.refresh_from_db()
     assert sim.status == "inactive" and sim.iccid == "8988"  # not in the rows: untouched
+
+
+def test_canonical_json_is_the_hashed_text():
+    raw = {"b": [1, 2], "a": "é"}
+    assert canonical_json(raw) == '{"a":"é","b":[1,2]}'
+    assert content_hash(raw) == content_hash(dict(reversed(list(raw.items()))))
+
+
+@pytest.mark.django_db
+def test_json_is_written_from_the_hashed_text():
+    page = rows(2)
+    page[0]["raw"] = {**page[0]["raw"], "links": {"x": "https://example.com/ü"}, "n": [1, None, 2.5]}
+    bulk_upsert(model=Sim, rows=page, run_id=1, now=NOW)
+    sim = Sim.objects.get(sid=page[0]["sid"])
+    assert sim.raw == page[0]["raw"]
+    assert sim.content_hash == content_hash(page[0]["raw"])
+    assert Sim.objects.filter(raw__links__x="https://example.com/ü").count() == 1  # real JSON, queryable
+
+
+# --- the sync engine's path: keys seen kept in memory, unchanged rows never written ----------------------
+@pytest.mark.django_db
+def test_seen_unchanged_page_is_one_select_and_writes_nothing(django_assert_num_queries):
+    bulk_upsert(model=Sim, rows=rows(20), run_id=1, now=NOW, seen=set())
+    seen: set = set()
+    with django_assert_num_queries(1):  # SELECT sid, content_hash: nothing else
+        assert bulk_upsert(model=Sim, rows=rows(20), run_id=2, now=LATER, seen=seen) == UpsertResult(
+            unchanged=20
+        )
+    assert seen == {f"HS{i:032x}" for i in range(20)}
+    assert set(Sim.objects.values_list("last_seen_run_id", "synced_at")) == {(1, NOW)}  # untouched
+
+
+@pytest.mark.django_db
+def test_seen_changed_rows_are_written_and_stamped():
+    bulk_upsert(model=Sim, rows=rows(3), run_id=1, now=NOW, seen=set())
+    page = rows(3)
+    page[1]["raw"] = {**page[1]["raw"], "status": "inactive"}
+    page[1]["status"] = "inactive"
+    seen: set = set()
+    assert bulk_upsert(model=Sim, rows=page, run_id=2, now=LATER, seen=seen) == UpsertResult(
+        updated=1, unchanged=2
+    )
+    assert len(seen) == 3
+    assert dict(Sim.objects.values_list("unique_name", "last_seen_run_id")) == {
+        "sim-0": 1,
+        "sim-1": 2,
+        "sim-2": 1,
+    }
+    assert Sim.objects.get(unique_name="sim-1").status == "inactive"
+
+
+@pytest.mark.django_db
+def test_sweep_by_seen_marks_only_unseen_and_never_deletes(monkeypatch):
+    monkeypatch.setattr(upsert, "SWEEP_CHUNK", 2)  # several UPDATEs
+    bulk_upsert(model=Sim, rows=rows(7), run_id=1, now=NOW, seen=set())
+    seen: set = set()
+    bulk_upsert(model=Sim, rows=rows(2), run_id=2, now=LATER, seen=seen)  # unchanged: not stamped
+    assert sweep(model=Sim, run_id=2, now=LATER, seen=seen) == 5
+    assert Sim.objects.count() == 7
+    assert set(Sim.objects.filter(removed_at__isnull=True).values_list("unique_name", flat=True)) == {
+        "sim-0",
+        "sim-1",
+    }
+    assert sweep(model=Sim, run_id=2, now=LATER, seen=seen) == 0  # already removed: untouched
+    assert set(Sim.objects.filter(removed_at__isnull=False).values_list("removed_at", flat=True)) == {LATER}
+
+
+@pytest.mark.django_db
+def test_sweep_by_seen_scope_and_rows_written_during_the_run():
+    bulk_upsert(model=Sim, rows=rows(2), run_id=1, now=NOW)
+    bulk_upsert(model=Sim, rows=rows(2, status="inactive", start=2), run_id=1, now=NOW)
+    # written by the UI path after the run started (synced_at later than the run's start): left alone
+    bulk_upsert(model=Sim, rows=rows(1, status="inactive", start=4), run_id=None, now=LATER)
+    assert sweep(model=Sim, run_id=9, now=NOW, seen=set(), status="inactive") == 2
+    assert set(Sim.objects.filter(removed_at__isnull=True).values_list("unique_name", flat=True)) == {
+        "sim-0",
+        "sim-1",
+        "sim-4",
+    }
+
+
+@pytest.mark.django_db
+def test_removed_row_is_restored_when_seen_again_by_a_run():
+    bulk_upsert(model=Sim, rows=rows(2), run_id=1, now=NOW, seen=set())
+    sweep(model=Sim, run_id=2, now=NOW, seen=set())
+    assert Sim.objects.filter(removed_at__isnull=False).count() == 2
+    seen: set = set()
+    assert bulk_upsert(model=Sim, rows=rows(2), run_id=3, now=LATER, seen=seen) == UpsertResult(updated=2)
+    assert Sim.objects.filter(removed_at__isnull=True, last_seen_run_id=3).count() == 2
+    assert sweep(model=Sim, run_id=3, now=LATER, seen=seen) == 0
+
+
+@pytest.mark.django_db
+def test_sweep_by_seen_with_a_composite_key():
+    key = ("nap", "network")
+    page = [
+        {"sid": f"HX{i:032x}", "raw": {"n": i}, "nap_id": "HA1", "network_id": f"HW{i}"} for i in range(3)
+    ]
+    other = [{"sid": "HX" + "f" * 32, "raw": {}, "nap_id": "HA2", "network_id": "HW0"}]
+    bulk_upsert(model=NetworkAccessProfileNetwork, rows=page + other, run_id=1, now=NOW, key=key)
+    seen: set = set()
+    bulk_upsert(model=NetworkAccessProfileNetwork, rows=page[:2], run_id=2, now=LATER, key=key, seen=seen)
+    assert seen == {("HA1", "HW0"), ("HA1", "HW1")}
+    swept = sweep(model=NetworkAccessProfileNetwork, run_id=2, now=LATER, seen=seen, key=key, nap_id="HA1")
+    assert swept == 1
+    assert list(NetworkAccessProfileNetwork.objects.filter(removed_at__isnull=False).values_list(*key)) == [
+        ("HA1", "HW2")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_relaxed_durability_is_restored():
+    from django.db import connection
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("PRAGMA synchronous")
+            else:
+                cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0]).lower()
+
+    before = setting()
+    with relaxed_durability():
+        inside = setting()
+        bulk_upsert(model=Sim, rows=rows(2), run_id=1, now=NOW)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            wal = cursor.fetchone()[0].lower() == "wal"
+        # NORMAL in WAL mode; any other journal (the tests' in-memory database) is left as it is
+        assert inside == ("1" if wal else before)
+    else:
+        assert inside == "off"
+    assert setting() == before
+    assert Sim.objects.count() == 2

@@ -36,10 +36,9 @@ def faults(base: str, **body) -> dict:
     return response.json()
 
 
-def remove_upstream_sim(sid: str) -> str:
+def remove_upstream_sim(sid: str, new_sid: str = "HS" + "f" * 32) -> str:
     """The SIM leaves the account upstream (moved to another account): its SID no longer lists. Done on the
     sandbox's table directly - the API has no DeleteSim. Returns the SID it is listed under now."""
-    new_sid = "HS" + "f" * 32
     with connection.cursor() as cursor:
         cursor.execute("UPDATE sandbox_sim SET sid = %s WHERE sid = %s", [new_sid, sid])
         assert cursor.rowcount == 1

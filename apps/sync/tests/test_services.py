@@ -70,6 +70,7 @@ def test_full_sync_equals_the_sandbox_and_resync_changes_nothing(sandbox, settin
     assert UsageRecord.objects.filter(group="sim", granularity="day").exists()
     assert UsageRecord.objects.filter(group="fleet", granularity="hour").exists()
 
+    before = dict(Sim.objects.values_list("sid", "synced_at"))
     again = services.sync_all(source=SyncRun.Source.CLI)
     for run in again:
         assert run.status == S.SUCCEEDED, (run.resource, run.error)
@@ -77,6 +78,8 @@ def test_full_sync_equals_the_sandbox_and_resync_changes_nothing(sandbox, settin
             assert (run.created, run.updated, run.removed) == (0, 0, 0), run.resource
             assert run.unchanged == run.items
     assert Sim.objects.count() == 30
+    assert dict(Sim.objects.values_list("sid", "synced_at")) == before  # unchanged rows: not even written
+    assert Sim.objects.filter(removed_at__isnull=False).count() == 0
 
 
 def test_sim_removed_upstream_is_marked_removed(sandbox):
@@ -90,6 +93,13 @@ def test_sim_removed_upstream_is_marked_removed(sandbox):
     assert Sim.objects.get(sid=gone).removed_at is not None
     assert Sim.objects.get(sid=new_sid).removed_at is None
     assert Sim.objects.filter(removed_at__isnull=True).count() == 30
+
+    # it comes back upstream (and the other SID goes): restored when seen again, the other one swept
+    remove_upstream_sim(new_sid, new_sid=gone)
+    run = sync("sims")
+    assert run.status == S.SUCCEEDED and (run.updated, run.removed, run.unchanged) == (1, 1, 29)
+    assert Sim.objects.get(sid=gone).removed_at is None
+    assert Sim.objects.get(sid=new_sid).removed_at is not None
 
 
 def test_faults_lose_nothing_and_the_next_run_converges(sandbox):
