@@ -18,23 +18,24 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 INITIAL_STATUSES = (SimStatus.READY.value, SimStatus.ACTIVE.value)
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # digit * 2, digits summed
+
+
 def luhn_check_digit(digits: str) -> str:
     """The Luhn check digit for ``digits`` (the ICCID without its last digit)."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    rev = digits[::-1]
+    total = sum(_DOUBLED[int(d)] for d in rev[0::2]) + sum(int(d) for d in rev[1::2])
     return str((10 - total % 10) % 10)
 
 
 def iccid_error(value: str) -> str | None:
     if not value:
         return "The ICCID is missing."
-    bad = next((ch for ch in value if not ch.isascii() or not ch.isdigit()), None)
+    bad = (
+        None
+        if value.isascii() and value.isdigit()
+        else next(c for c in value if not c.isascii() or not c.isdigit())
+    )
     if bad is not None:
         return f"The ICCID may contain digits only; it contains {bad!r} at position {value.index(bad) + 1}."
     if not ICCID_MIN <= len(value) <= ICCID_MAX:
