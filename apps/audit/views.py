@@ -19,10 +19,6 @@ class AuditEventListView(ObjectListView):
     table_class = AuditEventTable
     page_title = "Audit log"
 
-    def get_paginate_by(self, queryset):
-        """The table pages itself (LazyPaginator); no second, counting paginator on the view."""
-        return None
-
 
 def pretty_json(value) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)

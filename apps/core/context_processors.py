@@ -24,8 +24,11 @@ def _nav(request):
             url = reverse(name)
         except NoReverseMatch:
             url = None
-        active = bool(url) and url != "/" and request.path.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
+        items.append({"label": label, "url": url, "active": False})
+    # the entry whose URL is the longest prefix of this page is the active one (/networks/profiles/ is NAPs)
+    matching = [i for i in items if i["url"] and i["url"] != "/" and request.path.startswith(i["url"])]
+    if matching:
+        max(matching, key=lambda i: len(i["url"]))["active"] = True
     return items
 
 

@@ -55,7 +55,8 @@ def operator(db):
 
 
 @pytest.fixture
-def admin_user(db):
+def admin_member(db):
+    """A member of the ``admin`` group (pytest-django's own ``admin_user`` is a superuser)."""
     return make_user("admin1", "admin")
 
 
@@ -72,8 +73,8 @@ def operator_client(client, operator):
 
 
 @pytest.fixture
-def admin_client_(client, admin_user):
-    client.force_login(admin_user)
+def admin_client_(client, admin_member):
+    client.force_login(admin_member)
     return client
 
 

@@ -30,7 +30,8 @@ class ObjectListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
 
     template_name = "core/object_list.html"
     partial_template_name = "core/_object_list.html"
-    paginate_by = 50
+    paginate_by = None  # the table paginates (LazyPaginator); Django's own paginator would COUNT(*)
+    per_page = 50
     page_title = ""
     filterset_class = None
     strict = False  # invalid filter values show errors and an empty table, never a crash
@@ -43,7 +44,7 @@ class ObjectListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
 
     def get_table_pagination(self, table):
         per_page = self.request.GET.get("per_page", "")
-        size = int(per_page) if per_page.isdigit() and 0 < int(per_page) <= 500 else self.paginate_by
+        size = int(per_page) if per_page.isdigit() and 0 < int(per_page) <= 500 else self.per_page
         return {"per_page": size, "paginator_class": LazyPaginator}
 
     def get_context_data(self, **kwargs):

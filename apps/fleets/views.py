@@ -52,10 +52,6 @@ class FleetListView(ObjectListView):
     template_name = "fleets/fleet_list.html"
     page_title = "Fleets"
 
-    def get_paginate_by(self, queryset):
-        """The table pages itself (LazyPaginator); no second, counting paginator on the view."""
-        return None
-
 
 class FleetDetailView(ViewerRequiredMixin, View):
     template_name = "fleets/fleet_detail.html"

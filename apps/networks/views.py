@@ -53,10 +53,6 @@ class NetworkListView(ObjectListView):
     page_title = "Networks"
     template_name = "networks/network_list.html"
 
-    def get_paginate_by(self, queryset):
-        """The table pages itself (LazyPaginator); no second, counting paginator on the view."""
-        return None
-
 
 class NetworkDetailView(ViewerRequiredMixin, View):
     def get(self, request, sid):
@@ -80,10 +76,6 @@ class NapListView(ObjectListView):
     table_class = NapTable
     page_title = "Network Access Profiles"
     template_name = "networks/nap_list.html"
-
-    def get_paginate_by(self, queryset):
-        """The table pages itself (LazyPaginator); no second, counting paginator on the view."""
-        return None
 
 
 MEMBERS_PER_PAGE = 50

@@ -34,7 +34,7 @@ def form_data(nap: NetworkAccessProfile, **extra) -> dict:
     return data
 
 
-def _create_over_http_then_local_row_from_the_answer_and_audit(synced, admin_client_, admin_user):
+def _create_over_http_then_local_row_from_the_answer_and_audit(synced, admin_client_, admin_member):
     nap = NetworkAccessProfile.objects.order_by("id").first()
     response = admin_client_.post(CREATE, form_data(nap), HTTP_HX_REQUEST="true")
     assert response.status_code == 200, response.content[:2000]
@@ -49,7 +49,7 @@ def _create_over_http_then_local_row_from_the_answer_and_audit(synced, admin_cli
     event = AuditEvent.objects.filter(action="fleet.create", success=True).latest("id")
     assert event.object_id == fleet.sid and event.before is None
     assert event.after["data_limit"] == 1500 and event.api_response["sid"] == fleet.sid
-    assert event.request_id and event.user == admin_user
+    assert event.request_id and event.user == admin_member
 
 
 def _create_with_dashboard_webhooks_fills_the_urls(synced, admin_client_, settings):
@@ -129,35 +129,35 @@ def _edit_to_a_taken_name_changes_nothing_locally(synced, admin_client_):
     assert event.after["unique_name"] == first.unique_name
 
 
-def _service_raises_and_audits_on_unknown_nap(synced, admin_user):
+def _service_raises_and_audits_on_unknown_nap(synced, admin_member):
     with pytest.raises(SuperSimError) as info:
         services.fleet_create(
-            user=admin_user, data={"unique_name": "x", "network_access_profile": "HA" + "0" * 32}
+            user=admin_member, data={"unique_name": "x", "network_access_profile": "HA" + "0" * 32}
         )
     assert info.value.status == 404
     assert not Fleet.objects.filter(unique_name="x").exists()
     assert AuditEvent.objects.filter(action="fleet.create").latest("id").success is False
 
 
-def _update_without_changes_makes_no_call(synced, admin_user):
+def _update_without_changes_makes_no_call(synced, admin_member):
     fleet = Fleet.objects.order_by("id").first()
-    same = services.fleet_update(fleet=fleet, user=admin_user, data={"data_limit": fleet.data_limit})
+    same = services.fleet_update(fleet=fleet, user=admin_member, data={"data_limit": fleet.data_limit})
     assert same is fleet
     assert not AuditEvent.objects.filter(action="fleet.update").exists()
 
 
-def test_create_flows(synced, admin_client_, admin_user, settings):
+def test_create_flows(synced, admin_client_, admin_member, settings):
     _create_over_http_then_local_row_from_the_answer_and_audit(
-        synced=synced, admin_client_=admin_client_, admin_user=admin_user
+        synced=synced, admin_client_=admin_client_, admin_member=admin_member
     )
     _create_with_dashboard_webhooks_fills_the_urls(
         synced=synced, admin_client_=admin_client_, settings=settings
     )
     _duplicate_unique_name_is_refused_by_the_api_and_shown(synced=synced, admin_client_=admin_client_)
-    _service_raises_and_audits_on_unknown_nap(synced=synced, admin_user=admin_user)
+    _service_raises_and_audits_on_unknown_nap(synced=synced, admin_member=admin_member)
 
 
-def test_edit_flows(synced, admin_client_, admin_user):
-    _update_without_changes_makes_no_call(synced=synced, admin_user=admin_user)
+def test_edit_flows(synced, admin_client_, admin_member):
+    _update_without_changes_makes_no_call(synced=synced, admin_member=admin_member)
     _edit_changes_only_what_changed_and_audits_before_after(synced=synced, admin_client_=admin_client_)
     _edit_to_a_taken_name_changes_nothing_locally(synced=synced, admin_client_=admin_client_)

@@ -116,7 +116,7 @@ def _add_refused_by_the_api_changes_nothing(synced, admin_client_):
     assert event.success is False and event.api_response["status"] == 400
 
 
-def _remove_refused_by_the_api_changes_nothing(synced, admin_user):
+def _remove_refused_by_the_api_changes_nothing(synced, admin_member):
     """The membership exists locally but is already gone upstream: DELETE answers 404; the local row stays
     as it was (the next sync sweeps it)."""
     nap = NetworkAccessProfile.objects.order_by("id").first()
@@ -125,7 +125,7 @@ def _remove_refused_by_the_api_changes_nothing(synced, admin_user):
     from apps.supersim.errors import SuperSimError
 
     with pytest.raises(SuperSimError) as info:
-        services.nap_network_remove(nap=nap, membership=membership, user=admin_user)
+        services.nap_network_remove(nap=nap, membership=membership, user=admin_member)
     assert info.value.status == 404
     membership.refresh_from_db()
     assert membership.removed_at is None
@@ -138,7 +138,7 @@ def test_create_and_rename_flows(synced, admin_client_):
     _rename_and_refused_rename(synced=synced, admin_client_=admin_client_)
 
 
-def test_membership_flows(synced, admin_client_, admin_user):
+def test_membership_flows(synced, admin_client_, admin_member):
     _add_in_place_then_remove(synced=synced, admin_client_=admin_client_)
     _add_refused_by_the_api_changes_nothing(synced=synced, admin_client_=admin_client_)
-    _remove_refused_by_the_api_changes_nothing(synced=synced, admin_user=admin_user)
+    _remove_refused_by_the_api_changes_nothing(synced=synced, admin_member=admin_member)
