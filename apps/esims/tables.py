@@ -28,7 +28,6 @@ class EsimProfileTable(tables.Table):
         order_by = ("-date_created",)
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = "No eSIM profiles."
-        template_name = "esims/_table.html"
 
     def render_sid(self, record, value):
         return format_html('<a class="mono" href="{}">{}</a>', record.get_absolute_url(), value)

@@ -63,9 +63,6 @@ class EsimProfileListView(ObjectListView):
     template_name = "esims/esimprofile_list.html"
     page_title = "eSIM profiles"
 
-    def get_paginate_by(self, table_data):
-        return None  # the table pages itself (LazyPaginator, no COUNT(*)); ListView must not page too
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_operate"] = self.request.user.has_perm(PERM_OPERATE)
