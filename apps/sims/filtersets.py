@@ -6,6 +6,7 @@ from apps.fleets.models import Fleet
 from apps.networks.models import NetworkAccessProfile
 
 from .choices import SimStatus
+from .forms import FastSelect
 from .models import Sim
 
 
@@ -29,11 +30,14 @@ class SimFilterSet(django_filters.FilterSet):
         label="Search",
         widget=forms.TextInput(attrs={"placeholder": "ICCID prefix, SID or name", "type": "search"}),
     )
-    status = django_filters.ChoiceFilter(choices=SimStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(
+        choices=SimStatus.choices, empty_label="Any status", widget=FastSelect
+    )
     fleet = django_filters.ModelChoiceFilter(
         queryset=Fleet.objects.filter(removed_at__isnull=True).order_by("unique_name", "id"),
         to_field_name="sid",
         empty_label="Any fleet",
+        widget=FastSelect,
     )
     nap = django_filters.ModelChoiceFilter(
         field_name="fleet__network_access_profile",
@@ -41,12 +45,14 @@ class SimFilterSet(django_filters.FilterSet):
         to_field_name="sid",
         label="Network Access Profile",
         empty_label="Any NAP",
+        widget=FastSelect,
     )
     removed = django_filters.ChoiceFilter(
         method="filter_removed",
         label="Removed upstream",
         empty_label="Hide removed",
         choices=[("all", "Show removed too"), ("only", "Only removed")],
+        widget=FastSelect,
     )
 
     class Meta:

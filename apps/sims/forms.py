@@ -1,9 +1,30 @@
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from apps.fleets.models import Fleet
 
 from .choices import SimStatus, SimStatusUpdate
 from .selectors import fleet_choices_queryset, sim_allowed_statuses
+
+
+class FastSelect(forms.Select):
+    """A single select rendered in Python: Django renders each <option> through a template include, which
+    costs ~0.1 ms per option - 100 ms for a list of 1,000 fleets on every SIM page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        final_attrs["name"] = name
+        chosen = "" if value is None else str(value)
+        options = []
+        for option_value, label in self.choices:
+            option_value = "" if option_value is None else str(option_value)
+            options.append((option_value, " selected" if option_value == chosen else "", label))
+        return format_html(
+            "<select{}>{}</select>",
+            flatatt(final_attrs),
+            format_html_join("", '<option value="{}"{}>{}</option>', options),
+        )
 
 
 class SimStatusForm(forms.Form):
@@ -24,7 +45,9 @@ class SimStatusForm(forms.Form):
 
 
 class SimFleetForm(forms.Form):
-    fleet = forms.ModelChoiceField(queryset=Fleet.objects.none(), to_field_name="sid", label="Fleet")
+    fleet = forms.ModelChoiceField(
+        queryset=Fleet.objects.none(), to_field_name="sid", label="Fleet", widget=FastSelect
+    )
 
     def __init__(self, *args, sim, **kwargs):
         kwargs.setdefault("initial", {"fleet": sim.fleet_id})
@@ -69,7 +92,12 @@ class SimBulkForm(forms.Form):
         choices=[("", "—"), *SimStatusUpdate.choices], required=False, label="Status"
     )
     bulk_fleet = forms.ModelChoiceField(
-        queryset=Fleet.objects.none(), to_field_name="sid", required=False, label="Fleet", empty_label="—"
+        queryset=Fleet.objects.none(),
+        to_field_name="sid",
+        required=False,
+        label="Fleet",
+        empty_label="—",
+        widget=FastSelect,
     )
     bulk_scope = forms.ChoiceField(choices=SCOPES, initial="selected")
 

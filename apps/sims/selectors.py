@@ -36,6 +36,56 @@ def sim_list_queryset() -> QuerySet[Sim]:
     )
 
 
+#: sort parameter -> (field, descending) for keyset paging; the tie-breaker is always ``id``
+KEYSETS: dict[str, tuple[str, bool]] = {
+    "": ("date_created", True),
+    "-date_created": ("date_created", True),
+    "date_created": ("date_created", False),
+    "iccid": ("iccid", False),
+    "-iccid": ("iccid", True),
+    "unique_name": ("unique_name", False),
+    "-unique_name": ("unique_name", True),
+    "status": ("status", False),
+    "-status": ("status", True),
+}
+
+
+def sim_keyset(*, sort: str) -> tuple[str, bool] | None:
+    return KEYSETS.get(sort)
+
+
+def sim_keyset_cursor(*, record: Sim, keyset: tuple[str, bool]) -> str:
+    """``<value>~<id>`` of the last row of a page ('' when the value is NULL: no keyset link then)."""
+    field, _ = keyset
+    value = getattr(record, field)
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    return f"{value}~{record.pk}"
+
+
+def sim_keyset_filter(*, queryset: QuerySet[Sim], keyset: tuple[str, bool], cursor: str) -> QuerySet[Sim]:
+    """The rows after ``cursor`` in the keyset's order (an invalid cursor gives no rows)."""
+    from django.db.models import Q
+    from django.utils.dateparse import parse_datetime
+
+    field, descending = keyset
+    value, _, pk = cursor.rpartition("~")
+    if not pk.isdigit() or not value:
+        return queryset.none()
+    parsed: object = value
+    if field == "date_created":
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            return queryset.none()
+    op = "lt" if descending else "gt"
+    return queryset.filter(Q(**{f"{field}__{op}": parsed}) | Q(**{field: parsed, f"id__{op}": int(pk)}))
+
+
 def sim_get(*, sid: str) -> Sim:
     """One SIM with fleet and NAP; raises ``Sim.DoesNotExist``."""
     return sim_list_queryset().get(sid=sid)

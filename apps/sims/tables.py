@@ -29,6 +29,8 @@ def _nap_url(record: Sim) -> str | None:
 
 
 class SimTable(tables.Table):
+    """Columns (headers, sorting); the rows are rendered by ``sims/_table.html`` directly."""
+
     selection = tables.CheckBoxColumn(
         accessor="sid",
         orderable=False,

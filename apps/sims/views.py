@@ -44,6 +44,22 @@ class SimListView(ObjectListView):
     partial_template_name = "sims/_sim_list.html"
     page_title = "SIMs"
 
+    def get_table_data(self):
+        """The filtered SIMs; with ``?after=<cursor>`` only those after the cursor (keyset paging: a deep
+        page costs what the first one does, no OFFSET over the rows before it)."""
+        data = super().get_table_data()
+        self.keyset = selectors.sim_keyset(sort=self.request.GET.get("sort", ""))
+        self.after = self.request.GET.get("after", "")
+        if self.keyset and self.after:
+            data = selectors.sim_keyset_filter(queryset=data, keyset=self.keyset, cursor=self.after)
+        return data
+
+    def get_table_pagination(self, table):
+        pagination = super().get_table_pagination(table)
+        if getattr(self, "after", ""):
+            pagination["page"] = 1  # the cursor already skipped the rows before
+        return pagination
+
     def get_paginate_by(self, table_data):
         # The table paginates (LazyPaginator, no COUNT); without this, ListView's own paginator would run
         # COUNT(*) over the filtered table and answer 404 for pages past the first.
@@ -53,6 +69,17 @@ class SimListView(ObjectListView):
         context = super().get_context_data(**kwargs)
         can_operate = self.request.user.has_perm(PERM_OPERATE)
         context["can_operate"] = can_operate
+        table = context["table"]
+        table.show_select = can_operate
+        table.next_url = ""
+        rows = list(table.page.object_list) if table.page else []
+        if self.keyset and rows and table.page.has_next():
+            cursor = selectors.sim_keyset_cursor(record=rows[-1].record, keyset=self.keyset)
+            if cursor:
+                query = self.request.GET.copy()
+                query.pop("page", None)
+                query["after"] = cursor
+                table.next_url = "?" + query.urlencode()
         if can_operate:
             context["bulk_form"] = SimBulkForm()
         else:  # no checkboxes for viewers
@@ -60,6 +87,7 @@ class SimListView(ObjectListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         query.pop("sort", None)
+        query.pop("after", None)
         context["filter_query"] = query.urlencode()
         return context
 

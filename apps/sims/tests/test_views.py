@@ -74,6 +74,7 @@ def test_list_and_detail_queries_are_the_same_at_10_and_10000_sims(viewer, opera
         LIST + "?q=898800000000000",
         LIST + "?q=bulk-5",
         LIST + "?page=2&per_page=3",
+        LIST + f"?after=2024-01-01T00:03:00%2B00:00~{Sim.objects.get(sid=f'HS{3:032x}').pk}",
         LIST + "?sort=-iccid",
         reverse("sims:sim_detail", kwargs={"sid": sim.sid}),
     ]
@@ -137,6 +138,32 @@ def test_sorting(viewer_client, fleet):
     response = viewer_client.get(LIST + "?sort=-iccid")
     iccids = [r.record.iccid for r in response.context["table"].page.object_list]
     assert iccids == sorted(iccids, reverse=True)
+
+
+@pytest.mark.django_db
+def test_keyset_paging_walks_every_sim_once_in_every_sort(viewer_client, fleet):
+    bulk_sims(23, fleet=fleet)
+    Sim.objects.filter(sid__in=[f"HS{i:032x}" for i in (3, 4, 5)]).update(
+        date_created=dt.datetime(2024, 6, 1, tzinfo=dt.UTC), status="inactive"
+    )  # ties: the id breaks them
+    for sort in ("", "-date_created", "date_created", "iccid", "-iccid", "unique_name", "status", "-status"):
+        url = LIST + f"?per_page=5&sort={sort}"
+        seen, pages = [], 0
+        while url:
+            response = viewer_client.get(url)
+            table = response.context["table"]
+            seen += [row.record.sid for row in table.page.object_list]
+            url = (LIST + table.next_url) if table.next_url else ""
+            if table.next_url:
+                assert "after=" in table.next_url and "&page=" not in table.next_url
+            pages += 1
+        assert len(seen) == 23 == len(set(seen)), sort
+        assert pages == 5
+        expected = list(
+            viewer_client.get(LIST + f"?per_page=50&sort={sort}").context["table"].page.object_list
+        )
+        assert seen == [row.record.sid for row in expected], sort
+    assert viewer_client.get(LIST + "?after=garbage").status_code == 200
 
 
 @pytest.mark.django_db
