@@ -323,3 +323,14 @@ def sim_status_counts() -> list[dict]:
     return sorted(
         ({"status": r["status"] or "unknown", "count": r["n"]} for r in rows), key=lambda r: r["status"]
     )
+
+
+def usage_warm_cache(*, now: datetime | None = None) -> int:
+    """Compute the heavy default aggregates (top SIMs of the last 30 days, as the home dashboard and the
+    usage page's default view ask for them) so no page pays for them cold. Call after a usage sync;
+    returns how many answers were cached."""
+    windows = [Window.last_days(30, now=now)]
+    for window in windows:
+        usage_breakdown(group=UsageGroup.SIM, window=window, limit=10)
+        usage_breakdown(group=UsageGroup.SIM, window=window, limit=5)
+    return 2 * len(windows)

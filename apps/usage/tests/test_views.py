@@ -150,3 +150,17 @@ def test_home_dashboard(viewer_client, django_assert_num_queries):
         'data-status-count="active">active: 3' in body and 'data-status-count="inactive">inactive: 1' in body
     )
     assert "hello dashboard" in body and "Top SIMs" in body
+
+
+@pytest.mark.django_db
+def test_warm_cache_then_dashboard_reads_it(viewer_client, django_assert_num_queries):
+    from apps.usage.tasks import usage_warm_cache_task
+
+    sims = [SimFactory(status="active") for _ in range(3)]
+    _rows([s.sid for s in sims], 2, start=_recent(2))
+    assert usage_warm_cache_task.delay().get() == 2
+    url = reverse("usage:usage_chart_data")
+    viewer_client.get(reverse("core:home"))
+    with django_assert_num_queries(6):  # session, user, 2 perms, data version (2): no aggregate
+        top = viewer_client.get(url, {"chart": "top_sims"}).json()
+    assert len(top["items"]) == 3
