@@ -56,7 +56,6 @@ class _CommandTable(tables.Table):
 
 class SmsCommandTable(_CommandTable):
     class Meta:
-        template_name = "commands/_table.html"
         model = SmsCommand
         fields = ("sid", "date_created", "direction", "sim", "status", "payload", "hex")
         order_by = ("-date_created",)
@@ -67,7 +66,6 @@ class IpCommandTable(_CommandTable):
     payload_type = tables.Column(verbose_name="Type")
 
     class Meta:
-        template_name = "commands/_table.html"
         model = IpCommand
         fields = (
             "sid",
