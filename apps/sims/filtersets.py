@@ -15,10 +15,10 @@ def sim_search_q(value: str) -> Q | None:
     value = value.strip()
     if not value:
         return None
-    q = Q(unique_name__startswith=value)
     compact = value.replace(" ", "")
-    if compact.isdigit():
-        q |= Q(iccid__startswith=compact)
+    if compact.isdigit() and len(compact) >= 4:
+        return Q(iccid__startswith=compact)  # digits: an ICCID prefix (an OR with names defeats the index)
+    q = Q(unique_name__startswith=value)
     if value[:2].upper() == "HS":
         q |= Q(sid=value)
     return q

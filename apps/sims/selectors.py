@@ -31,8 +31,10 @@ def sim_allowed_statuses(*, status: str) -> tuple[str, ...]:
 
 def sim_list_queryset() -> QuerySet[Sim]:
     """Every SIM with its fleet and NAP (one query per page), newest first."""
-    return Sim.objects.select_related("fleet", "fleet__network_access_profile").order_by(
-        "-date_created", "-id"
+    return (
+        Sim.objects.select_related("fleet", "fleet__network_access_profile")
+        .defer("raw", "fleet__raw", "fleet__network_access_profile__raw")  # API JSON: not shown in lists
+        .order_by("-date_created", "-id")
     )
 
 
@@ -83,12 +85,16 @@ def sim_keyset_filter(*, queryset: QuerySet[Sim], keyset: tuple[str, bool], curs
         if parsed is None:
             return queryset.none()
     op = "lt" if descending else "gt"
-    return queryset.filter(Q(**{f"{field}__{op}": parsed}) | Q(**{field: parsed, f"id__{op}": int(pk)}))
+    # the redundant bound (``<=`` / ``>=``) lets the database start an index range scan at the cursor
+    bound = Q(**{f"{field}__{op}e": parsed})
+    return queryset.filter(
+        bound & (Q(**{f"{field}__{op}": parsed}) | Q(**{field: parsed, f"id__{op}": int(pk)}))
+    )
 
 
 def sim_get(*, sid: str) -> Sim:
     """One SIM with fleet and NAP; raises ``Sim.DoesNotExist``."""
-    return sim_list_queryset().get(sid=sid)
+    return Sim.objects.select_related("fleet", "fleet__network_access_profile").get(sid=sid)
 
 
 def fleet_choices_queryset() -> QuerySet[Fleet]:
