@@ -5,25 +5,58 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from .context import request_id_var
 from .models import AuditEvent
 
-_SECRET_KEYS = re.compile(r"(password|secret|token|auth|signature|registration_code|api_key)", re.I)
+_SECRET_KEYS = re.compile(
+    r"(password|secret|token|auth|signature|registration[_-]?code|api[_-]?key|cookie)", re.I
+)
+#: settings whose values never reach the audit log, whatever key or message they hide in
+SECRET_SETTINGS = (
+    "SECRET_KEY",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_SECRET",
+    "KORE_CLIENT_SECRET",
+    "KORE_WEBHOOK_SECRET",
+    "SANDBOX_AUTH_TOKEN",
+    "SANDBOX_API_SECRET",
+    "SANDBOX_KORE_CLIENT_SECRET",
+)
+REDACTED = "[redacted]"
 
 
-def scrub(value: Any) -> Any:
-    """Drop secrets from what goes into the audit log (keys that look like credentials)."""
+def _secret_values() -> list[str]:
+    values = {str(getattr(settings, name, "") or "") for name in SECRET_SETTINGS}
+    return sorted((v for v in values if len(v) >= 6), key=len, reverse=True)
+
+
+def _scrub_text(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def scrub(value: Any, _secrets: list[str] | None = None) -> Any:
+    """Drop secrets from what goes into the audit log: values under keys that look like credentials, and
+    the configured secrets (auth token, API secrets) wherever they appear in a string."""
+    secrets = _secret_values() if _secrets is None else _secrets
     if isinstance(value, dict):
-        return {k: ("[redacted]" if _SECRET_KEYS.search(str(k)) else scrub(v)) for k, v in value.items()}
+        return {k: (REDACTED if _SECRET_KEYS.search(str(k)) else scrub(v, secrets)) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [scrub(v) for v in value]
+        return [scrub(v, secrets) for v in value]
+    if isinstance(value, str):
+        return _scrub_text(value, secrets)
     return value
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    from apps.accounts.ip import client_ip  # proxy-aware (PROXY_COUNT), the same address axes locks on
+
+    return client_ip(request)
 
 
 def audit_record(
@@ -67,7 +100,7 @@ def audit_record(
         before=scrub(before),
         after=scrub(after),
         api_response=scrub(api_response),
-        message=message,
+        message=_scrub_text(str(message), _secret_values()),
         request_id=getattr(request, "request_id", "") if request is not None else request_id_var.get(),
         ip_address=_client_ip(request) if request is not None else None,
         path=request.path[:300] if request is not None else "",
