@@ -48,4 +48,17 @@ def test_operator_filters_opens_a_sim_and_activates_it(sandbox_sims, page, live_
     page.wait_for_selector("#sim-panel [data-field='status']:has-text('Active')", timeout=10_000)
     assert Sim.objects.get(sid=sid).status == "active"
     page.screenshot(path=str(output_dir / "sim-detail.png"), full_page=True)
+
+    # bulk: deactivate two selected SIMs (checkboxes outside the form, attached with form="bulk-form")
+    page.goto(f"{live_server.url}/sims/?status=active")
+    chosen = [page.locator("input.sim-select").nth(i).get_attribute("value") for i in (0, 1)]
+    for sid_ in chosen:
+        page.check(f"input.sim-select[value='{sid_}']")
+    page.select_option("#bulk-action", "status")
+    page.select_option("select[name=bulk_status]", "inactive")
+    page.click("#bulk-selected")
+    page.wait_for_url("**/jobs/*/")
+    page.wait_for_selector("[data-job-status='succeeded']", timeout=15_000)
+    assert set(Sim.objects.filter(sid__in=chosen).values_list("status", flat=True)) == {"inactive"}
+    page.screenshot(path=str(output_dir / "sim-bulk-job.png"), full_page=True)
     assert page.errors == []
