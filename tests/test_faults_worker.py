@@ -1,0 +1,205 @@
+"""Tier 2: the Celery worker killed with SIGKILL in the middle of a sync and of a bulk job.
+
+Each test starts its own worker subprocess (PostgreSQL test DB + Redis, the sandbox served by
+``live_server``, a queue of its own), slows the sandbox down (``delay_ms``) so the work is still running when
+the worker is killed, then starts a new worker and runs what a restart runs (a new sync run; the beat's
+``jobs_resume_stalled``). It checks that both finish, that no SIM is changed twice and no local row lost, and
+that the run/job rows end in a true state (never ``running`` forever).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+from django.conf import settings
+from django.core.management import call_command
+
+from apps.audit.models import AuditEvent
+from apps.core.jobs import job_create, jobs_resume_stalled
+from apps.core.models import Job, JobItem
+from apps.core.testing import RESULTS_DIR, missing
+from apps.sandbox import models as upstream
+from apps.sims.models import Sim
+from apps.sync import services
+from apps.sync.models import SyncRun
+from apps.sync.tasks import sync_resource_task
+from supersim_admin.celery import app, ping
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+QUEUE = "faults-tests"
+BASE_DIR = Path(__file__).resolve().parent.parent
+LOCK_SECONDS = 3  # the killed worker's sync lock and item leases expire this fast
+
+
+class Worker:
+    """A Celery worker subprocess on QUEUE that the test may kill."""
+
+    def __init__(self, live_server, name: str):
+        db = settings.DATABASES["default"]
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            CELERY_TASK_ALWAYS_EAGER="false",
+            SUPERSIM_IGNORE_DOTENV="1",
+            SUPERSIM_API_BASE_URL=f"{live_server.url}/sandbox",
+            SUPERSIM_AUTH_MODE="basic",
+            TWILIO_ACCOUNT_SID=settings.SANDBOX_ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN=settings.SANDBOX_AUTH_TOKEN,
+            TWILIO_API_KEY="",
+            TWILIO_API_SECRET="",
+            SUPERSIM_PAGE_SIZE="20",
+            SYNC_PREFETCH_PAGES="0",
+            SYNC_LOCK_TIMEOUT=str(LOCK_SECONDS),
+            JOB_ITEM_LEASE_SECONDS=str(LOCK_SECONDS),
+            JOB_CHUNK_SIZE="40",
+        )
+        RESULTS_DIR.mkdir(exist_ok=True)
+        self.log = open(RESULTS_DIR / f"celery-faults-{name}.log", "w")  # noqa: SIM115 - closed in stop()
+        cmd = [sys.executable, "-m", "celery", "-A", "supersim_admin", "worker", "-P", "solo", "-Q", QUEUE]
+        cmd += ["--without-gossip", "--without-mingle", "-l", "info", "-n", f"faults-{name}-{os.getpid()}@%h"]
+        self.proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if ping.apply_async(args=["ready"], queue=QUEUE).get(timeout=3) == "ready":
+                    return
+            except Exception:  # noqa: BLE001 - not up yet
+                time.sleep(0.3)
+        self.stop()
+        pytest.fail(f"the worker did not start; see {self.log.name}", pytrace=False)
+
+    def kill(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        assert self.proc.returncode == -signal.SIGKILL
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def faulty_sandbox(sandbox_api, settings):
+    if not settings.REDIS_URL or settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        missing("tier 2 needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)")
+    settings.SUPERSIM_PAGE_SIZE = 100
+    call_command("sandbox_seed", sims=300, fleets=3, seed=11, inventory=0, stdout=io.StringIO())
+    previous = app.conf.task_routes
+    app.conf.task_routes = {"core.job_run_chunk": {"queue": QUEUE}}  # jobs dispatched here go to our worker
+    workers: list[Worker] = []
+    yield sandbox_api, workers
+    app.conf.task_routes = previous
+    for worker in workers:
+        worker.stop()
+    faults(sandbox_api, clear=True)
+
+
+def faults(base: str, **body) -> None:
+    auth = (settings.SANDBOX_ACCOUNT_SID, settings.SANDBOX_AUTH_TOKEN)
+    requests.post(f"{base}/_control/faults", json=body, auth=auth, timeout=10).raise_for_status()
+
+
+def wait_for(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def test_sync_killed_mid_way_loses_nothing_and_the_next_run_finishes(faulty_sandbox, live_server):
+    base, workers = faulty_sandbox
+    first = services.sync_resource(run=services.runs_create(resources=["sims"])[0])  # fast, in-process
+    assert first.status == SyncRun.Status.SUCCEEDED and Sim.objects.count() == 300
+    before = dict(Sim.objects.values_list("sid", "status"))
+    gone = upstream.Sim.objects.order_by("sid").first()
+    gone.sid = "HS" + "f" * 32  # it leaves upstream: the killed run must not sweep anything
+    gone.save(update_fields=["sid"])
+    gone_sid = sorted(before)[0]
+
+    faults(base, delay_ms=120)  # 15 pages of 20 SIMs: a few seconds
+    workers.append(Worker(live_server, "a"))
+    (run,) = services.runs_create(resources=["sims"])
+    sync_resource_task.apply_async(args=[run.pk], queue=QUEUE)
+    wait_for(lambda: SyncRun.objects.filter(pk=run.pk, pages__gte=3).exists(), 30, "three pages")
+    workers[0].kill()
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.RUNNING and 3 <= run.pages < 15
+    # nothing was swept, no local row lost or changed
+    assert Sim.objects.filter(removed_at__isnull=False).count() == 0
+    assert dict(Sim.objects.filter(sid__in=before).values_list("sid", "status")) == before
+
+    time.sleep(LOCK_SECONDS + 0.5)  # the dead worker's lock expires
+    faults(base, delay_ms=0)
+    workers.append(Worker(live_server, "b"))
+    (again,) = services.runs_create(resources=["sims"])
+    sync_resource_task.apply_async(args=[again.pk], queue=QUEUE)
+    wait_for(lambda: SyncRun.objects.get(pk=again.pk).is_final, 60, "the new run")
+    again.refresh_from_db()
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FAILED and "worker stopped" in run.error and run.finished_at
+    assert not run.swept
+    assert again.status == SyncRun.Status.SUCCEEDED and again.swept and again.removed == 1, again.error
+    assert Sim.objects.get(sid=gone_sid).removed_at is not None  # swept by the complete run only
+    assert Sim.objects.filter(removed_at__isnull=True).count() == 300  # 299 + the one under its new SID
+    assert not SyncRun.objects.filter(status__in=SyncRun.ACTIVE).exists()
+
+
+def test_bulk_job_killed_mid_way_resumes_and_changes_each_sim_once(faulty_sandbox, live_server, operator):
+    base, workers = faulty_sandbox
+    assert services.sync_resource(run=services.runs_create(resources=["fleets"])[0]).status == "succeeded"
+    assert services.sync_resource(run=services.runs_create(resources=["sims"])[0]).status == "succeeded"
+    target = upstream.Fleet.objects.order_by("sid").first().sid
+    sims = list(Sim.objects.exclude(fleet_id=target).order_by("sid").values_list("sid", flat=True)[:160])
+    assert len(sims) == 160
+
+    faults(base, delay_ms=60)  # two API calls per SIM (update + fetch): ~20 s for the whole job
+    workers.append(Worker(live_server, "a"))
+    job = job_create(
+        kind="sims.bulk_fleet",
+        title="Move 160 SIMs",
+        user=operator,
+        items=[(sid, {"fleet": target}) for sid in sims],
+    )
+    wait_for(lambda: Job.objects.get(pk=job.pk).processed >= 30, 60, "30 SIMs processed")
+    workers[0].kill()
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING and 30 <= job.processed < 160
+
+    time.sleep(LOCK_SECONDS + 0.5)  # the item in flight: its lease expires
+    faults(base, delay_ms=0)
+    workers.append(Worker(live_server, "b"))
+    assert jobs_resume_stalled(stalled_after=0) == [job.pk]  # what the beat runs every minute
+    wait_for(lambda: Job.objects.get(pk=job.pk).is_final, 60, "the job to finish")
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert (job.total, job.processed, job.succeeded, job.failed) == (160, 160, 160, 0)
+    assert not JobItem.objects.filter(job=job).exclude(status=JobItem.Status.SUCCEEDED).exists()
+    # every SIM moved, upstream and locally
+    assert set(upstream.Sim.objects.filter(sid__in=sims).values_list("fleet__sid", flat=True)) == {target}
+    assert set(Sim.objects.filter(sid__in=sims).values_list("fleet_id", flat=True)) == {target}
+    # no SIM changed twice: one audit entry per SIM, except at most the one item in flight at the kill
+    changes = Counter(
+        AuditEvent.objects.filter(action="sim.update_fleet", success=True).values_list("object_id", flat=True)
+    )
+    assert set(changes) == set(sims)
+    retried = set(JobItem.objects.filter(job=job, attempts__gt=1).values_list("key", flat=True))
+    assert len(retried) <= 1
+    assert {sid for sid, n in changes.items() if n > 1} <= retried
