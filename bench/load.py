@@ -1,0 +1,298 @@
+"""Load: 50 operators browsing, filtering and changing SIMs, without and then WITH a full sync running.
+
+Run by hand (127.0.0.1 only; PostgreSQL needed):
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/load.py \
+        [--sims 100000] [--users 50] [--seconds 60] [--workers 4]
+
+1. A throw-away database ``bench_load_<pid>`` on the server of DATABASE_URL (dropped at the end).
+2. The sandbox is seeded with ``--sims`` SIMs and served by its own gunicorn (the API, as Twilio would be).
+3. The product tables are filled the real way: ``manage.py sync`` (fleets, NAPs, networks, SIMs) from it.
+4. The dashboard runs under gunicorn with the PRODUCTION settings (``PRODUCTION=true``, static files
+   collected, a pretend TLS proxy: ``X-Forwarded-Proto: https``).
+5. Locust, headless, ``--users`` operators (bench/locustfile.py), ``--seconds`` per phase:
+   phase A alone; phase B while ``manage.py sync sims`` (a full pass over every SIM page) runs in a loop.
+Prints p50/p95/p99 per page and the error count for each phase, and the p95 ratio B/A.
+Targets: p95 < 300 ms and zero errors. Results (CSV + stdout) in bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PY = sys.executable
+PASSWORD = "load-test-password-" + secrets.token_hex(4)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+            urllib.request.urlopen(request, timeout=2)  # noqa: S310 - 127.0.0.1 only
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer")
+
+
+def run(cmd: list[str], env: dict, what: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+    took = time.perf_counter() - started
+    print(f"  {what}: {took:.1f} s", flush=True)
+    return took
+
+
+def stats(prefix: Path) -> dict[str, dict]:
+    rows = {}
+    with open(f"{prefix}_stats.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            rows[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "p50": float(row["50%"] or 0),
+                "p95": float(row["95%"] or 0),
+                "p99": float(row["99%"] or 0),
+                "rps": float(row["Requests/s"] or 0),
+            }
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sims", type=int, default=100_000)
+    parser.add_argument("--fleets", type=int, default=200)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of the dashboard")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    parts = urlsplit(server)
+    assert parts.hostname in ("127.0.0.1", "localhost"), "local PostgreSQL only"
+    db_name = f"bench_load_{os.getpid()}"
+    db_url = urlunsplit((parts.scheme, parts.netloc, f"/{db_name}", "", ""))
+    admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
+    import psycopg
+
+    with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{db_name}"')
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    api_port, web_port = free_port(), free_port()
+    api = f"http://127.0.0.1:{api_port}/sandbox"
+    base_env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "SUPERSIM_IGNORE_DOTENV": "1",
+        "REDIS_URL": "",
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "LOG_LEVEL": "WARNING",
+        "SUPERSIM_API_BASE_URL": api,
+        "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
+        "TWILIO_AUTH_TOKEN": "sandbox-auth-token",
+    }
+    procs: list[subprocess.Popen] = []
+    logs = []
+    try:
+        print(f"database {db_name}; {args.sims:,} SIMs; {os.cpu_count()} CPUs", flush=True)
+        run([PY, "manage.py", "migrate", "--noinput", "-v0"], base_env, "migrate")
+        run(
+            [
+                PY,
+                "manage.py",
+                "sandbox_seed",
+                "--sims",
+                str(args.sims),
+                "--fleets",
+                str(args.fleets),
+                "--seed",
+                "1",
+            ],
+            base_env,
+            "seed the sandbox",
+        )
+        # the API (the sandbox) in its own gunicorn, as Twilio would be elsewhere
+        log = open(RESULTS / "load-sandbox.log", "w")  # noqa: SIM115
+        logs.append(log)
+        procs.append(
+            subprocess.Popen(
+                [PY, "-m", "gunicorn", "supersim_admin.wsgi:application", "-b", f"127.0.0.1:{api_port}"]
+                + ["-w", "2", "-k", "gthread", "--threads", "4", "--timeout", "120"],
+                cwd=ROOT,
+                env=base_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        wait_http(f"{api}/v1/Sims")
+        run(
+            [PY, "manage.py", "sync", "fleets", "naps", "networks", "sims", "--no-progress"],
+            base_env | {"SUPERSIM_PAGE_SIZE": "1000"},
+            "first full sync into the product tables",
+        )
+        prod_env = base_env | {
+            "PRODUCTION": "true",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "true",
+            "SANDBOX_ENABLED": "false",
+        }
+        code = (
+            "import django; django.setup()\n"
+            "from django.contrib.auth.models import Group, User\n"
+            "from apps.sims.models import Sim\n"
+            "from apps.fleets.models import Fleet\n"
+            f"u = User.objects.create_user('loadop', password='{PASSWORD}')\n"
+            "u.groups.add(Group.objects.get(name='operator'))\n"
+            "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY\n"
+            "from django.contrib.sessions.backends.db import SessionStore\n"
+            "keys = []\n"
+            f"for _ in range({args.users}):\n"
+            "    s = SessionStore()\n"
+            "    s[SESSION_KEY] = str(u.pk)\n"
+            "    s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'\n"
+            "    s[HASH_SESSION_KEY] = u.get_session_auth_hash()\n"
+            "    s.create()\n"
+            "    keys.append(s.session_key)\n"
+            f"open('{RESULTS}/sessions.txt','w').write('\\n'.join(keys))\n"
+            "print(Sim.objects.count())\n"
+            f"open('{RESULTS}/sids.txt','w').write('\\n'.join(Sim.objects.order_by('?').values_list('sid', flat=True)[:5000]))\n"
+            f"open('{RESULTS}/fleets.txt','w').write('\\n'.join(Fleet.objects.values_list('sid', flat=True)))\n"
+        )
+        out = subprocess.run(
+            [PY, "-c", code],
+            cwd=ROOT,
+            env=prod_env | {"DJANGO_SETTINGS_MODULE": "supersim_admin.settings"},  # its SECRET_KEY
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        print(f"  local SIMs: {int(out.stdout.split()[-1]):,}", flush=True)
+
+        run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], prod_env, "collectstatic")
+        log = open(RESULTS / "load-dashboard.log", "w")  # noqa: SIM115
+        logs.append(log)
+        procs.append(
+            subprocess.Popen(
+                [PY, "-m", "gunicorn", "supersim_admin.wsgi:application", "-b", f"127.0.0.1:{web_port}"]
+                + ["-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads)]
+                + ["--timeout", "60", "--forwarded-allow-ips", "127.0.0.1"],
+                cwd=ROOT,
+                env=prod_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        wait_http(f"http://127.0.0.1:{web_port}/health/")
+
+        locust_env = base_env | {
+            "LOAD_USER": "loadop",
+            "LOAD_PASSWORD": PASSWORD,
+            "LOAD_SIDS": str(RESULTS / "sids.txt"),
+            "LOAD_FLEETS": str(RESULTS / "fleets.txt"),
+            "LOAD_SESSIONS": str(RESULTS / "sessions.txt"),
+        }
+        for path in ("/", "/sims/", "/fleets/", "/sync/", "/audit/", "/health/"):  # warm every worker up
+            for _ in range(args.workers * 2):
+                wait_http(f"http://127.0.0.1:{web_port}{path}")
+
+        def phase(name: str) -> dict[str, dict]:
+            prefix = RESULTS / f"load-{name}"
+            subprocess.run(
+                [PY, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
+                + ["-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s"]
+                + ["--host", f"http://127.0.0.1:{web_port}", "--csv", str(prefix), "--only-summary"]
+                + ["--loglevel", "WARNING"],
+                cwd=ROOT,
+                env=locust_env,
+                check=False,
+            )
+            return stats(prefix)
+
+        print(f"\nphase A: {args.users} operators, {args.seconds} s, no sync", flush=True)
+        alone = phase("alone")
+        print(f"\nphase B: the same while a full sync of {args.sims:,} SIMs runs", flush=True)
+        sync_log = open(RESULTS / "load-sync.log", "w")  # noqa: SIM115
+        logs.append(sync_log)
+        loop = f"while true; do {PY} manage.py sync sims --no-progress; done"  # a full pass, again and again
+        syncer = subprocess.Popen(
+            ["bash", "-c", loop],
+            cwd=ROOT,
+            env=base_env | {"SUPERSIM_PAGE_SIZE": "1000"},
+            stdout=sync_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            with_sync = phase("with-sync")
+        finally:
+            os.killpg(syncer.pid, signal.SIGTERM)
+            syncer.wait(timeout=30)
+        sync_log.flush()
+        passes = Path(sync_log.name).read_text().count("succeeded")
+        report(alone, with_sync, args, passes)
+    finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in logs:
+            log.close()
+        with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        shutil.rmtree(ROOT / "staticfiles", ignore_errors=True)
+
+
+def report(alone: dict, with_sync: dict, args, passes: int) -> None:
+    lines = [
+        f"{args.users} operators, {args.seconds} s per phase, {args.sims:,} SIMs, {os.cpu_count()} CPUs, "
+        f"gunicorn {args.workers}x{args.threads} (production settings); sync passes in phase B: {passes}",
+        "",
+        f"{'page':32} | {'A: n':>6} {'err':>4} {'p50':>5} {'p95':>5} {'p99':>5} | "
+        f"{'B: n':>6} {'err':>4} {'p50':>5} {'p95':>5} {'p99':>5} | {'p95 B/A':>7}",
+    ]
+    names = [n for n in alone if n != "Aggregated"] + ["Aggregated"]
+    for name in names:
+        a, b = alone.get(name), with_sync.get(name)
+        if a is None or b is None:
+            continue
+        ratio = b["p95"] / a["p95"] if a["p95"] else float("nan")
+        lines.append(
+            f"{name:32} | {a['requests']:6} {a['failures']:4} {a['p50']:5.0f} {a['p95']:5.0f} {a['p99']:5.0f} | "
+            f"{b['requests']:6} {b['failures']:4} {b['p50']:5.0f} {b['p95']:5.0f} {b['p99']:5.0f} | {ratio:7.2f}"
+        )
+    lines.append("(times in ms; target p95 < 300 ms, zero errors)")
+    text = "\n".join(lines)
+    print("\n" + text)
+    (RESULTS / "load-report.txt").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
