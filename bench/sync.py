@@ -62,7 +62,7 @@ def main() -> None:
     if env.get("DATABASE_URL", "").startswith("postgres"):
         base_url, _, _ = env["DATABASE_URL"].rpartition("/")
         db_name = f"bench_sync_{os.getpid()}"
-        pg_admin_url = env["DATABASE_URL"]
+        pg_admin_url = f"{base_url}/postgres"  # the maintenance database: the named one need not exist
         env["DATABASE_URL"] = f"{base_url}/{db_name}"
         import psycopg
 

@@ -1,6 +1,7 @@
 """The generic upsert/sweep machinery (exercised on the Sim model)."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -174,6 +175,10 @@ def test_canonical_json_is_the_hashed_text():
     raw = {"b": [1, 2], "a": "é"}
     assert canonical_json(raw) == '{"a":"é","b":[1,2]}'
     assert content_hash(raw) == content_hash(dict(reversed(list(raw.items()))))
+    # the same text as the standard library's canonical dump; what orjson refuses still serialises
+    item = {"sid": "HS1", "links": {"b": "https://x/ü", "a": None}, "n": [1, 2.5, True], "d": {}}
+    assert canonical_json(item) == json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert canonical_json({"big": 2**70}) == '{"big":1180591620717411303424}'
 
 
 @pytest.mark.django_db
