@@ -60,11 +60,6 @@ class SimListView(ObjectListView):
             pagination["page"] = 1  # the cursor already skipped the rows before
         return pagination
 
-    def get_paginate_by(self, table_data):
-        # The table paginates (LazyPaginator, no COUNT); without this, ListView's own paginator would run
-        # COUNT(*) over the filtered table and answer 404 for pages past the first.
-        return None
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         can_operate = self.request.user.has_perm(PERM_OPERATE)

@@ -2,10 +2,6 @@
 (function () {
   "use strict";
 
-  // htmx "settles" the style attribute of elements kept across a swap (same id) by setting it again, which
-  // the CSP (style-src 'self') reports as an inline style, e.g. on a back-button history restore.
-  if (window.htmx) window.htmx.config.attributesToSettle = ["class", "width", "height"];
-
   function boxes() {
     return Array.prototype.slice.call(document.querySelectorAll("input.sim-select"));
   }
