@@ -61,7 +61,7 @@ class UsageOverviewView(ViewerRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = UsageQueryForm(self.request.GET or {"scope": "account"})
+        form = UsageQueryForm(self.request.GET or {"scope": "account", "granularity": "day"})
         valid = form.is_valid()
         query = self.request.GET.urlencode()
         data_url = reverse("usage:usage_chart_data")
