@@ -98,6 +98,39 @@ def _jobs_in_process(settings):
     settings.JOBS_RUN_IN_THREAD = False
 
 
+#: what ``synced`` brings into the local tables
+SYNCED_RESOURCES = ["networks", "naps", "nap_networks", "fleets", "sims"]
+
+
+@pytest.fixture
+def synced(sandbox_api, settings):
+    """The sandbox over real HTTP (30 SIMs, 3 fleets), brought into the local tables by the sync engine.
+
+    Retries are fast, and the sandbox's delayed steps (SIM activation, command delivery) are due at once:
+    every fetch applies them.
+    """
+    import io
+
+    from django.core.management import call_command
+
+    from apps.sync import services as sync_services
+
+    settings.SUPERSIM_RETRY_BACKOFF = 0.01
+    settings.SUPERSIM_RETRY_BACKOFF_MAX = 0.05
+    settings.SUPERSIM_MAX_RETRIES = 2
+    settings.SANDBOX_SCHEDULE_DELAY_SECONDS = 0
+    call_command("sandbox_seed", sims=30, fleets=3, seed=7, inventory=2, stdout=io.StringIO())
+    runs = sync_services.sync_all(runs=sync_services.runs_create(resources=SYNCED_RESOURCES))
+    assert all(run.status == "succeeded" for run in runs), [(r.resource, r.status, r.error) for r in runs]
+    return sandbox_api
+
+
+@pytest.fixture
+def admin_role_client(admin_client_):
+    """A member of the ``admin`` group (not a superuser: permission checks run as in production)."""
+    return admin_client_
+
+
 # --- Celery: eager by default, a real worker for tests marked ``worker`` ------------------------------------
 @pytest.fixture(autouse=True)
 def _celery_mode(request):
