@@ -100,10 +100,16 @@ def faulty_sandbox(sandbox_api, settings):
     settings.SUPERSIM_PAGE_SIZE = 100
     call_command("sandbox_seed", sims=300, fleets=3, seed=11, inventory=0, stdout=io.StringIO())
     previous = app.conf.task_routes
-    app.conf.task_routes = {"core.job_run_chunk": {"queue": QUEUE}}  # jobs dispatched here go to our worker
+    # jobs dispatched by the test go to OUR worker (pointed at the sandbox), never to another one
+    app.conf.task_routes = {"core.job_run_chunk": {"queue": QUEUE}}
+    app.amqp.flush_routes()  # routes and router are built once and cached: rebuild them
+    app.amqp.router = app.amqp.Router()
+    assert app.amqp.router.route({}, "core.job_run_chunk")["queue"].name == QUEUE
     workers: list[Worker] = []
     yield sandbox_api, workers
     app.conf.task_routes = previous
+    app.amqp.flush_routes()
+    app.amqp.router = app.amqp.Router()
     for worker in workers:
         worker.stop()
     faults(sandbox_api, clear=True)
