@@ -231,6 +231,11 @@ def sync_resource(
         with relaxed_durability():
             status, error = runner(ctx, resource)
         _finish(run, status, error=error)
+        if resource.kind == "usage" and status != SyncRun.Status.FAILED:
+            from apps.usage.tasks import usage_warm_cache_task
+
+            # new data version: precompute the heavy aggregates (top SIMs) so no page view waits for them
+            usage_warm_cache_task.delay_on_commit()
         run.timings = {"write": ctx.write_seconds, "wait": ctx.wait_seconds}  # not saved: logs and bench
         logger.info(
             "sync run %s (%s): %s, %d pages, %d items; writing %.2fs, waiting for pages %.2fs",

@@ -100,3 +100,12 @@ def test_series_and_breakdowns_equal_the_api(synced_usage, viewer_client):
     assert [int(r[3]) for r in rows[1:]] == [r["data_total"] for r in theirs]
     top = viewer_client.get(reverse("usage:usage_chart_data"), query | {"chart": "top_sims"}).json()
     assert len(top["items"]) == 10 and top["items"][0]["url"].startswith("/sims/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_usage_sync_warms_the_top_sims_cache(synced_usage, viewer_client, django_assert_num_queries):
+    # the sync queued usage.warm_cache (eager here): the first top-SIMs request reads the cache, no aggregate
+    viewer_client.get(reverse("usage:usage_overview"))  # the session's first request writes its timestamps
+    with django_assert_num_queries(6):  # session, user, 2 perms, data version (2)
+        top = viewer_client.get(reverse("usage:usage_chart_data"), {"chart": "top_sims"}).json()
+    assert top["items"]
