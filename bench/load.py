@@ -90,6 +90,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of the dashboard")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--think", default="0.5,1.5", help="seconds between two clicks of a user: min,max")
+    parser.add_argument("--tag", default="", help="suffix of the result files")
     args = parser.parse_args()
 
     server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -216,13 +218,14 @@ def main() -> None:
             "LOAD_SIDS": str(RESULTS / "sids.txt"),
             "LOAD_FLEETS": str(RESULTS / "fleets.txt"),
             "LOAD_SESSIONS": str(RESULTS / "sessions.txt"),
+            "LOAD_THINK": args.think,
         }
         for path in ("/", "/sims/", "/fleets/", "/sync/", "/audit/", "/health/"):  # warm every worker up
             for _ in range(args.workers * 2):
                 wait_http(f"http://127.0.0.1:{web_port}{path}")
 
         def phase(name: str) -> dict[str, dict]:
-            prefix = RESULTS / f"load-{name}"
+            prefix = RESULTS / f"load-{name}{args.tag}"
             subprocess.run(
                 [PY, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
                 + ["-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s"]
@@ -273,7 +276,8 @@ def main() -> None:
 def report(alone: dict, with_sync: dict, args, passes: int) -> None:
     lines = [
         f"{args.users} operators, {args.seconds} s per phase, {args.sims:,} SIMs, {os.cpu_count()} CPUs, "
-        f"gunicorn {args.workers}x{args.threads} (production settings); sync passes in phase B: {passes}",
+        f"gunicorn {args.workers}x{args.threads} (production settings), think time {args.think} s; "
+        f"sync passes in phase B: {passes}",
         "",
         f"{'page':32} | {'A: n':>6} {'err':>4} {'p50':>5} {'p95':>5} {'p99':>5} | "
         f"{'B: n':>6} {'err':>4} {'p50':>5} {'p95':>5} {'p99':>5} | {'p95 B/A':>7}",
@@ -291,7 +295,7 @@ def report(alone: dict, with_sync: dict, args, passes: int) -> None:
     lines.append("(times in ms; target p95 < 300 ms, zero errors)")
     text = "\n".join(lines)
     print("\n" + text)
-    (RESULTS / "load-report.txt").write_text(text + "\n")
+    (RESULTS / f"load-report{args.tag}.txt").write_text(text + "\n")
 
 
 if __name__ == "__main__":

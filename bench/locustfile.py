@@ -25,10 +25,11 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 #: signed-in sessions prepared by bench/load.py (one per user): the load is browsing, not password hashing
 SESSIONS = Path(os.environ["LOAD_SESSIONS"]).read_text().split() if os.environ.get("LOAD_SESSIONS") else []
 _next_session = iter(SESSIONS)
+THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "0.5,1.5").split(","))
 
 
 class Operator(HttpUser):
-    wait_time = between(0.5, 1.5)  # think time between two clicks
+    wait_time = between(*THINK)  # think time between two clicks
 
     def on_start(self) -> None:
         origin = self.host.replace("http://", "https://")
