@@ -79,6 +79,17 @@ def admin_client_(client, admin_member):
 
 
 # --- the sandbox over real HTTP ---------------------------------------------------------------------------
+#: where the API client points in tests that did not ask for the sandbox: a closed local port, so no test can
+#: ever reach the real Twilio/KORE API (the default of SUPERSIM_API_BASE_URL)
+UNROUTABLE_API = "http://127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_api(settings):
+    settings.SUPERSIM_API_BASE_URL = UNROUTABLE_API
+    settings.KORE_TOKEN_URL = UNROUTABLE_API + "/token"
+
+
 @pytest.fixture
 def sandbox_api(live_server, settings):
     """Point the product's client at the sandbox served by ``live_server``; returns the base URL."""
@@ -169,6 +180,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
     env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    env["SUPERSIM_API_BASE_URL"] = UNROUTABLE_API  # never the real API from a test worker
+    env["KORE_TOKEN_URL"] = UNROUTABLE_API + "/token"
     RESULTS_DIR.mkdir(exist_ok=True)
     log = open(RESULTS_DIR / "celery-worker.log", "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(

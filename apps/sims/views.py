@@ -91,7 +91,8 @@ class SimExportCsvView(ViewerRequiredMixin, View):
     """Every SIM of the current filter as CSV, streamed (formula cells neutralised)."""
 
     def get(self, request):
-        filterset = SimFilterSet(request.GET or None, queryset=selectors.sim_list_queryset())
+        # bound even without a query string: no filter means every SIM (an unbound filterset is invalid)
+        filterset = SimFilterSet(request.GET, queryset=selectors.sim_list_queryset())
         queryset = filterset.qs if filterset.is_valid() else Sim.objects.none()
         rows = selectors.sim_export_rows(queryset=queryset)
         response = StreamingHttpResponse(csv_rows(selectors.SIM_EXPORT_HEADER, rows), content_type="text/csv")

@@ -317,3 +317,15 @@ def test_status_poll_of_a_final_sim_stops_polling_without_api(viewer_client, set
     assert response.status_code == 286
     assert "simRefreshed" in response["HX-Trigger"]
     assert b'hx-trigger="every' not in response.content
+
+
+@pytest.mark.django_db
+def test_unfiltered_export_has_every_sim(viewer_client):
+    import csv
+    import io
+
+    from apps.sims.tests.factories import SimFactory
+
+    SimFactory.create_batch(3)
+    body = b"".join(viewer_client.get("/sims/export.csv").streaming_content).decode()
+    assert len(list(csv.reader(io.StringIO(body)))) == 4  # header + every SIM
