@@ -105,3 +105,16 @@ def audit_record(
         ip_address=_client_ip(request) if request is not None else None,
         path=request.path[:300] if request is not None else "",
     )
+
+
+def audit_api_failure(*, action: str, exc, user, message: str = "", **fields: Any) -> AuditEvent:
+    """The audit entry for a change the API refused (``exc``: a ``SuperSimError``): its answer is kept, the
+    entry is marked failed, and the message is the API's own unless a clearer one is given."""
+    return audit_record(
+        action=action,
+        user=user,
+        api_response=exc.as_dict(),
+        success=False,
+        message=message or str(exc),
+        **fields,
+    )

@@ -145,7 +145,7 @@ def sms_command_send(
 ) -> SmsCommand:
     """Send an SMS command (at most 160 characters) to one SIM; the local row comes from the API's answer.
     On :class:`SuperSimError` nothing local is written, a failed audit entry is, and the error is raised."""
-    from apps.audit.services import audit_record
+    from apps.audit.services import audit_api_failure, audit_record
     from apps.supersim.client import get_client
     from apps.supersim.errors import SuperSimError
 
@@ -158,18 +158,16 @@ def sms_command_send(
             sim=sim_sid, payload=payload, callback_url=webhook_url("command_status", request=request)
         )
     except SuperSimError as exc:
-        audit_record(
+        audit_api_failure(
+            exc=exc,
             action="sms_command.send",
             user=user,
             object_type="smscommand",
             object_id=sim_sid,
             object_repr=f"SMS to {sim_sid}",
             after={"sim": sim_sid, "payload": payload},
-            api_response=exc.as_dict(),
             request=request,
             source=source,
-            success=False,
-            message=str(exc),
         )
         raise
     cmd = sms_command_from_api(data=data)
@@ -199,7 +197,7 @@ def ip_command_send(
     note: str = "",
 ) -> IpCommand:
     """Send an IP command (text, or binary typed as base64/hex; at most 1300 bytes) to a device port."""
-    from apps.audit.services import audit_record
+    from apps.audit.services import audit_api_failure, audit_record
     from apps.supersim.client import get_client
     from apps.supersim.errors import SuperSimError
 
@@ -215,18 +213,16 @@ def ip_command_send(
             callback_url=webhook_url("command_status", request=request),
         )
     except SuperSimError as exc:
-        audit_record(
+        audit_api_failure(
+            exc=exc,
             action="ip_command.send",
             user=user,
             object_type="ipcommand",
             object_id=sim_sid,
             object_repr=f"IP command to {sim_sid}",
             after={"sim": sim_sid, "payload": api_payload, "payload_type": payload_type, "port": device_port},
-            api_response=exc.as_dict(),
             request=request,
             source=source,
-            success=False,
-            message=str(exc),
         )
         raise
     cmd = ip_command_from_api(data=data)

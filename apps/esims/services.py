@@ -72,7 +72,7 @@ def esim_profile_create(
     """CreateESimProfile (for a device's EID, or with a generated matching ID); raises SuperSimError.
 
     The status callback points at our webhook, so the status also moves without the page polling."""
-    from apps.audit.services import audit_record
+    from apps.audit.services import audit_api_failure, audit_record
     from apps.supersim.client import get_client
     from apps.supersim.errors import SuperSimError
 
@@ -86,16 +86,14 @@ def esim_profile_create(
             callback_method="POST" if callback_url else None,
         )
     except SuperSimError as exc:
-        audit_record(
+        audit_api_failure(
+            exc=exc,
             action="esim_profile.create",
             user=user,
             object_type="esimprofile",
             object_repr=eid or "matching ID",
             after=asked,
-            api_response=exc.as_dict(),
             request=request,
-            success=False,
-            message=str(exc),
         )
         raise
     profile = esim_profile_from_api(data=data)

@@ -87,7 +87,7 @@ def fleet_create(*, user, data: dict, request=None) -> Fleet:
 
     Raises :class:`apps.supersim.errors.SuperSimError` (audited, nothing local written) when the API refuses.
     """
-    from apps.audit.services import audit_record
+    from apps.audit.services import audit_api_failure, audit_record
     from apps.supersim.client import get_client
     from apps.supersim.errors import SuperSimError
 
@@ -95,16 +95,14 @@ def fleet_create(*, user, data: dict, request=None) -> Fleet:
     try:
         answer = get_client().fleet_create(**payload)
     except SuperSimError as exc:
-        audit_record(
+        audit_api_failure(
+            exc=exc,
             action="fleet.create",
             user=user,
             object_type="fleet",
             object_repr=str(payload.get("unique_name") or ""),
             after=payload,
-            api_response=exc.as_dict(),
             request=request,
-            success=False,
-            message=str(exc),
         )
         raise
     fleet = fleet_from_api(data=answer)
@@ -126,7 +124,7 @@ def fleet_update(*, fleet: Fleet, user, data: dict, request=None) -> Fleet:
     ``data`` keys are those of :data:`FLEET_UPDATABLE`. Raises ``SuperSimError`` (audited, nothing local
     changes) when the API refuses.
     """
-    from apps.audit.services import audit_record
+    from apps.audit.services import audit_api_failure, audit_record
     from apps.supersim.client import get_client
     from apps.supersim.errors import SuperSimError
 
@@ -141,16 +139,14 @@ def fleet_update(*, fleet: Fleet, user, data: dict, request=None) -> Fleet:
     try:
         answer = get_client().fleet_update(fleet.sid, **changes)
     except SuperSimError as exc:
-        audit_record(
+        audit_api_failure(
+            exc=exc,
             action="fleet.update",
             user=user,
             obj=fleet,
             before=before,
             after={**before, **changes},
-            api_response=exc.as_dict(),
             request=request,
-            success=False,
-            message=str(exc),
         )
         raise
     updated = fleet_from_api(data=answer)

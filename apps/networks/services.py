@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from apps.audit.services import audit_api_failure
 from apps.core.upsert import UpsertResult, bulk_upsert, parse_dt, sweep, upsert_one
 
 from .models import Network, NetworkAccessProfile, NetworkAccessProfileNetwork
@@ -140,23 +141,6 @@ def nap_state(nap: NetworkAccessProfile) -> dict:
     return {"sid": nap.sid, "unique_name": nap.unique_name, "networks": networks}
 
 
-def _audit_failure(*, action: str, user, exc, request, obj=None, before=None, after=None, **extra) -> None:
-    from apps.audit.services import audit_record
-
-    audit_record(
-        action=action,
-        user=user,
-        obj=obj,
-        before=before,
-        after=after,
-        api_response=exc.as_dict(),
-        request=request,
-        success=False,
-        message=str(exc),
-        **extra,
-    )
-
-
 def nap_create(*, user, unique_name: str, networks: list, request=None) -> NetworkAccessProfile:
     """CreateNetworkAccessProfile with ``networks`` (Network rows or SIDs); the memberships are then read
     back from the API (``GET .../Networks``). Raises ``SuperSimError`` (audited, nothing local) on refusal."""
@@ -169,7 +153,7 @@ def nap_create(*, user, unique_name: str, networks: list, request=None) -> Netwo
     try:
         answer = client.nap_create(unique_name=unique_name or None, networks=sids)
     except SuperSimError as exc:
-        _audit_failure(
+        audit_api_failure(
             action="nap.create",
             user=user,
             exc=exc,
@@ -201,7 +185,7 @@ def nap_rename(*, nap: NetworkAccessProfile, unique_name: str, user, request=Non
     try:
         answer = get_client().nap_update(nap.sid, unique_name=unique_name)
     except SuperSimError as exc:
-        _audit_failure(
+        audit_api_failure(
             action="nap.rename",
             user=user,
             exc=exc,
@@ -236,7 +220,7 @@ def nap_network_add(
     try:
         answer = get_client().nap_network_add(nap.sid, network.sid)
     except SuperSimError as exc:
-        _audit_failure(
+        audit_api_failure(
             action="nap.network_add",
             user=user,
             exc=exc,
@@ -275,7 +259,7 @@ def nap_network_remove(
     try:
         get_client().nap_network_remove(nap.sid, network_sid)
     except SuperSimError as exc:
-        _audit_failure(
+        audit_api_failure(
             action="nap.network_remove",
             user=user,
             exc=exc,

@@ -173,7 +173,7 @@ def _sim_write(
     **changes,
 ) -> Sim:
     """UpdateSim with ``changes``; update the local row from the answer; audit (also on failure)."""
-    from apps.audit.services import audit_record
+    from apps.audit.services import audit_api_failure, audit_record
     from apps.supersim.client import get_client
     from apps.supersim.errors import SuperSimError
 
@@ -182,16 +182,14 @@ def _sim_write(
     try:
         data = client.sim_update(sim.sid, **changes)
     except SuperSimError as exc:
-        audit_record(
+        audit_api_failure(
+            exc=exc,
             action=action,
             user=user,
             obj=sim,
             before=before,
             after={k: v for k, v in changes.items() if k != "callback_url"},
-            api_response=exc.as_dict(),
             request=request,
-            success=False,
-            message=str(exc),
         )
         raise
     http_status = client.last_status

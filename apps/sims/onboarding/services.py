@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.audit.services import audit_record
+from apps.audit.services import audit_api_failure, audit_record
 from apps.core.jobs import job_create
 from apps.core.models import Job
 from apps.sims.models import Sim
@@ -108,7 +108,8 @@ def sim_register_only(
         data = get_client().sim_create(iccid=iccid, registration_code=registration_code)
     except SuperSimError as exc:
         exc.sim = sim_find_by_iccid(iccid=iccid) if exc.code == ALREADY_ON_ACCOUNT else None
-        audit_record(
+        audit_api_failure(
+            exc=exc,
             action="sim.register",
             user=user,
             obj=exc.sim,
@@ -116,10 +117,8 @@ def sim_register_only(
             object_id=iccid if exc.sim is None else "",
             object_repr=iccid if exc.sim is None else "",
             after={"iccid": iccid},
-            api_response=exc.as_dict(),
             request=request,
             source=source,
-            success=False,
             message=sim_error_text(exc),
         )
         raise
@@ -191,16 +190,15 @@ def sim_configure(
     try:
         data = client.sim_update(sim.sid, **changes)
     except SuperSimError as exc:
-        audit_record(
+        audit_api_failure(
+            exc=exc,
             action="sim.update",
             user=user,
             obj=sim,
             before=before,
             after=changes,
-            api_response=exc.as_dict(),
             request=request,
             source=source,
-            success=False,
             message=sim_error_text(exc),
         )
         return SimRegistration(sim=sim, configure_error=exc)
