@@ -12,45 +12,17 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from apps.accounts.permissions import PERM_ADMIN, PERM_OPERATE, PERM_VIEW
 from apps.audit.models import AuditEvent
+from apps.core.testing import PUBLIC_URL_NAMES, walk_urls
 
-#: own authentication: Django admin (staff login), the sandbox (API credentials), webhooks (signatures,
-#: see test_security_webhooks.py)
-OWN_AUTH_NAMESPACES = {"admin", "sandbox", "webhooks"}
-PUBLIC = {"accounts:login", "core:health"}
+PUBLIC = PUBLIC_URL_NAMES
 METHODS = ("get", "post", "put", "patch", "delete")
 MUTATIONS = ("post", "put", "patch", "delete")
-SAMPLE = {
-    "int": "987654",
-    "str": "XX00000000000000000000000000000000",
-    "slug": "no-such-thing",
-    "uuid": "00000000-0000-0000-0000-000000000000",
-    "path": "no/such/path",
-}
-
-
-def _route_to_url(route: str) -> str:
-    url = re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: SAMPLE.get(m.group(1) or "str", "x"), route)
-    return "/" + url.lstrip("^").rstrip("$").replace("\\", "")
-
-
-def walk(patterns=None, prefix="", namespace=""):
-    for p in patterns if patterns is not None else get_resolver().url_patterns:
-        if isinstance(p, URLResolver):
-            ns = p.namespace or namespace
-            if ns in OWN_AUTH_NAMESPACES:
-                continue
-            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
-        elif isinstance(p, URLPattern):
-            name = f"{namespace}:{p.name}" if namespace else (p.name or "")
-            yield name, _route_to_url(prefix + str(p.pattern)), p.callback
 
 
 def required_permission(callback) -> str | None:
@@ -59,8 +31,8 @@ def required_permission(callback) -> str | None:
     return getattr(view_class, "permission_required", None) or getattr(callback, "permission_required", None)
 
 
-ROUTES = sorted({(name, url) for name, url, _ in walk() if name not in PUBLIC})
-PERMS = {name: required_permission(cb) for name, _, cb in walk()}
+ROUTES = sorted({(name, url) for name, url, _ in walk_urls() if name not in PUBLIC})
+PERMS = {name: required_permission(cb) for name, _, cb in walk_urls()}
 ADMIN_ROUTES = [(n, u) for n, u in ROUTES if PERMS[n] == PERM_ADMIN]
 ABOVE_VIEWER = [(n, u) for n, u in ROUTES if PERMS[n] in (PERM_OPERATE, PERM_ADMIN)]
 

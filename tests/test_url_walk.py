@@ -2,46 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from apps.accounts.permissions import PERM_ADMIN
 from apps.audit.models import AuditEvent
+from apps.core.testing import PUBLIC_URL_NAMES, walk_urls
 
-#: namespaces with their own authentication: Django admin (staff login), the sandbox (API credentials),
-#: webhooks (signatures); each has its own tests.
-OWN_AUTH_NAMESPACES = {"admin", "sandbox", "webhooks"}
-PUBLIC = {"accounts:login", "core:health"}
-SAMPLE = {
-    "int": "987654",
-    "str": "XX00000000000000000000000000000000",
-    "slug": "no-such-thing",
-    "uuid": "00000000-0000-0000-0000-000000000000",
-    "path": "no/such/path",
-}
+PUBLIC = PUBLIC_URL_NAMES
 
 
-def _route_to_url(route: str) -> str:
-    url = re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: SAMPLE.get(m.group(1) or "str", "x"), route)
-    return "/" + url.lstrip("^").rstrip("$").replace("\\", "")
-
-
-def walk(patterns=None, prefix="", namespace=""):
-    for p in patterns if patterns is not None else get_resolver().url_patterns:
-        if isinstance(p, URLResolver):
-            ns = p.namespace or namespace
-            if ns in OWN_AUTH_NAMESPACES:
-                continue
-            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
-        elif isinstance(p, URLPattern):
-            name = f"{namespace}:{p.name}" if namespace else (p.name or "")
-            yield name, _route_to_url(prefix + str(p.pattern)), p.callback
-
-
-ROUTES = sorted({(name, url) for name, url, _ in walk()})
-CALLBACKS = {name: cb for name, _, cb in walk()}
+ROUTES = sorted({(name, url) for name, url, _ in walk_urls()})
+CALLBACKS = {name: cb for name, _, cb in walk_urls()}
 
 
 def test_the_walk_sees_the_pages():

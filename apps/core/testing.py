@@ -30,6 +30,43 @@ def missing(reason: str):
     pytest.skip(reason)
 
 
+# --- every URL pattern (the authorization walks in tests/) --------------------------------------------
+#: namespaces with their own authentication: Django admin (staff login), the sandbox (API credentials),
+#: webhooks (signatures); each has its own tests
+OWN_AUTH_NAMESPACES = {"admin", "sandbox", "webhooks"}
+#: pages anyone may open
+PUBLIC_URL_NAMES = {"accounts:login", "core:health"}
+_SAMPLE_ARGS = {
+    "int": "987654",
+    "str": "XX00000000000000000000000000000000",
+    "slug": "no-such-thing",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+    "path": "no/such/path",
+}
+
+
+def _route_to_url(route: str) -> str:
+    import re
+
+    url = re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: _SAMPLE_ARGS.get(m.group(1) or "str", "x"), route)
+    return "/" + url.lstrip("^").rstrip("$").replace("\\", "")
+
+
+def walk_urls(patterns=None, prefix: str = "", namespace: str = ""):
+    """``(name, url with sample arguments, view callback)`` of every URL outside OWN_AUTH_NAMESPACES."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or namespace
+            if ns in OWN_AUTH_NAMESPACES:
+                continue
+            yield from walk_urls(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}:{p.name}" if namespace else (p.name or "")
+            yield name, _route_to_url(prefix + str(p.pattern)), p.callback
+
+
 # --- users ------------------------------------------------------------------------------------------------
 PASSWORD = "correct-horse-battery-staple"
 
