@@ -13,10 +13,8 @@ import io
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import requests
@@ -26,7 +24,7 @@ from django.core.management import call_command
 from apps.audit.models import AuditEvent
 from apps.core.jobs import job_create, jobs_resume_stalled
 from apps.core.models import Job, JobItem
-from apps.core.testing import RESULTS_DIR, missing
+from apps.core.testing import missing, start_worker, worker_env
 from apps.sandbox import models as upstream
 from apps.sims.models import Sim
 from apps.sync import services
@@ -36,7 +34,6 @@ from supersim_admin.celery import app, ping
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 QUEUE = "faults-tests"
-BASE_DIR = Path(__file__).resolve().parent.parent
 LOCK_SECONDS = 3  # the killed worker's sync lock and item leases expire this fast
 
 
@@ -44,30 +41,15 @@ class Worker:
     """A Celery worker subprocess on QUEUE that the test may kill."""
 
     def __init__(self, live_server, name: str):
-        db = settings.DATABASES["default"]
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-            CELERY_TASK_ALWAYS_EAGER="false",
-            SUPERSIM_IGNORE_DOTENV="1",
-            SUPERSIM_API_BASE_URL=f"{live_server.url}/sandbox",
-            SUPERSIM_AUTH_MODE="basic",
-            TWILIO_ACCOUNT_SID=settings.SANDBOX_ACCOUNT_SID,
-            TWILIO_AUTH_TOKEN=settings.SANDBOX_AUTH_TOKEN,
-            TWILIO_API_KEY="",
-            TWILIO_API_SECRET="",
+        env = worker_env(
+            api_base_url=f"{live_server.url}/sandbox",
             SUPERSIM_PAGE_SIZE="20",
             SYNC_PREFETCH_PAGES="0",
             SYNC_LOCK_TIMEOUT=str(LOCK_SECONDS),
             JOB_ITEM_LEASE_SECONDS=str(LOCK_SECONDS),
             JOB_CHUNK_SIZE="40",
         )
-        RESULTS_DIR.mkdir(exist_ok=True)
-        self.log = open(RESULTS_DIR / f"celery-faults-{name}.log", "w")  # noqa: SIM115 - closed in stop()
-        cmd = [sys.executable, "-m", "celery", "-A", "supersim_admin", "worker", "-P", "solo", "-Q", QUEUE]
-        cmd += ["--without-gossip", "--without-mingle", "-l", "info", "-n", f"faults-{name}-{os.getpid()}@%h"]
-        self.proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc, self.log = start_worker(name=f"faults-{name}", env=env, queue=QUEUE)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:

@@ -200,6 +200,41 @@ def _redis_ok(url: str) -> bool:
         return False
 
 
+def worker_env(*, api_base_url: str = UNROUTABLE_API, **extra: str) -> dict[str, str]:
+    """The environment of a Celery worker subprocess started by a test: the tests' own database, real (not
+    eager) tasks, the sandbox's credentials, and the API at ``api_base_url`` (never the real API)."""
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        CELERY_TASK_ALWAYS_EAGER="false",
+        SUPERSIM_IGNORE_DOTENV="1",
+        SUPERSIM_API_BASE_URL=api_base_url,
+        KORE_TOKEN_URL=UNROUTABLE_API + "/token",
+        SUPERSIM_AUTH_MODE="basic",
+        TWILIO_ACCOUNT_SID=settings.SANDBOX_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=settings.SANDBOX_AUTH_TOKEN,
+        TWILIO_API_KEY="",
+        TWILIO_API_SECRET="",
+    )
+    env.update(extra)
+    return env
+
+
+def start_worker(*, name: str, env: dict[str, str], queue: str | None = None):
+    """Start ``celery worker`` (solo pool) as a subprocess; returns ``(process, log file)`` — the log goes to
+    ``test-results/celery-<name>.log``; the caller stops the process and closes the log."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    log = open(RESULTS_DIR / f"celery-{name}.log", "w")  # noqa: SIM115 - closed by the caller
+    cmd = [sys.executable, "-m", "celery", "-A", "supersim_admin", "worker", "-P", "solo", "-c", "1"]
+    cmd += ["--without-gossip", "--without-mingle", "-l", "info", "-n", f"{name}-{os.getpid()}@%h"]
+    if queue:
+        cmd += ["-Q", queue]
+    proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return proc, log
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real ``celery worker`` subprocess on Redis, using the same (test) database as the tests."""
@@ -212,39 +247,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
-    env = dict(os.environ)
-    env["DATABASE_URL"] = (
-        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    env["CELERY_TASK_ALWAYS_EAGER"] = "false"
-    env["SUPERSIM_API_BASE_URL"] = UNROUTABLE_API  # never the real API from a test worker
-    env["KORE_TOKEN_URL"] = UNROUTABLE_API + "/token"
-    RESULTS_DIR.mkdir(exist_ok=True)
-    log = open(RESULTS_DIR / "celery-worker.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "supersim_admin",
-            "worker",
-            "-P",
-            "solo",
-            "-c",
-            "1",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "info",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    proc, log = start_worker(name="worker", env=worker_env())
     from supersim_admin.celery import app, ping
 
     deadline = time.time() + 60

@@ -8,17 +8,14 @@ default queue and the real API settings).
 from __future__ import annotations
 
 import io
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from apps.core.testing import RESULTS_DIR, missing
+from apps.core.testing import missing, start_worker, worker_env
 from apps.sims.models import Sim
 from apps.sync import services
 from apps.sync.models import SyncRun
@@ -27,37 +24,22 @@ from apps.sync.tasks import sync_all_task
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 QUEUE = "sync-tests"
-BASE_DIR = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def sync_worker(live_server, django_db_blocker):
+def sync_worker(django_db_setup, live_server, django_db_blocker):
     db = settings.DATABASES["default"]
     if not settings.REDIS_URL:
         missing("tier 2 needs REDIS_URL pointing at a running Redis")
     if db["ENGINE"] == "django.db.backends.sqlite3":
         missing("tier 2 needs DATABASE_URL pointing at PostgreSQL")
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        CELERY_TASK_ALWAYS_EAGER="false",
-        SUPERSIM_IGNORE_DOTENV="1",
-        SUPERSIM_API_BASE_URL=f"{live_server.url}/sandbox",
-        SUPERSIM_AUTH_MODE="basic",
-        TWILIO_ACCOUNT_SID=settings.SANDBOX_ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=settings.SANDBOX_AUTH_TOKEN,
-        TWILIO_API_KEY="",
-        TWILIO_API_SECRET="",
+    env = worker_env(
+        api_base_url=f"{live_server.url}/sandbox",
         SUPERSIM_PAGE_SIZE="100",
         SYNC_USAGE_INITIAL_DAYS="2",
         SYNC_USAGE_HOURLY_DAYS="1",
     )
-    RESULTS_DIR.mkdir(exist_ok=True)
-    log = open(RESULTS_DIR / "celery-sync-worker.log", "w")  # noqa: SIM115 - closed at teardown
-    cmd = [sys.executable, "-m", "celery", "-A", "supersim_admin", "worker", "-P", "solo", "-Q", QUEUE]
-    cmd += ["--without-gossip", "--without-mingle", "-l", "info", "-n", f"sync-{os.getpid()}@%h"]
-    proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc, log = start_worker(name="sync-worker", env=env, queue=QUEUE)
     yield proc
     proc.terminate()
     try:
