@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db.models import Count, Q, QuerySet
 
 from apps.core.choices import badge_class
@@ -24,13 +26,31 @@ def _sim_count_annotations() -> dict:
     return annotations
 
 
-def fleet_list_queryset() -> QuerySet[Fleet]:
-    """Fleets with their NAP and SIM counts per status (``sims_active``, ..., ``sims_total``): one query."""
-    return (
-        Fleet.objects.select_related("network_access_profile")
-        .annotate(**_sim_count_annotations())
-        .order_by("unique_name", "id")
+def fleet_list_queryset(*, with_counts: bool = True) -> QuerySet[Fleet]:
+    """Fleets with their NAP and, ``with_counts``, SIM counts per status (``sims_active``, ...,
+    ``sims_total``) by annotation. The annotation is a GROUP BY over every SIM of every fleet: the list page
+    asks for it only to sort by a count, and otherwise counts its page (:func:`fleets_attach_sim_counts`)."""
+    queryset = Fleet.objects.select_related("network_access_profile").order_by("unique_name", "id")
+    return queryset.annotate(**_sim_count_annotations()) if with_counts else queryset
+
+
+def fleets_attach_sim_counts(fleets: list[Fleet]) -> None:
+    """Set ``sims_<status>`` and ``sims_total`` on each fleet (a page of them): one grouped query over those
+    fleets' live SIMs only, so its cost follows the page, not the table."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = (
+        Sim.objects.filter(fleet_id__in=[fleet.sid for fleet in fleets], removed_at__isnull=True)
+        .order_by()
+        .values("fleet_id", "status")
+        .annotate(n=Count("id"))
     )
+    for row in rows:
+        counts[row["fleet_id"]][row["status"]] = row["n"]
+    for fleet in fleets:
+        by_status = counts.get(fleet.sid, {})
+        for status, name in STATUS_COUNT_FIELDS.items():
+            setattr(fleet, name, by_status.get(status, 0))
+        fleet.sims_total = sum(by_status.values())
 
 
 def fleet_get(*, sid: str) -> Fleet:

@@ -8,6 +8,7 @@ from apps.sims.models import Sim
 
 from .forms import split_megabytes
 from .models import Fleet
+from .selectors import fleets_attach_sim_counts
 
 
 def megabytes(value) -> str:
@@ -66,6 +67,12 @@ class FleetTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle", "id": "fleet-table"}
         row_attrs = {"data-sid": lambda record: record.sid}
         order_by = ("unique_name",)
+
+    def before_render(self, request):
+        page = [row.record for row in self.paginated_rows]
+        uncounted = [fleet for fleet in page if not hasattr(fleet, "sims_total")]
+        if uncounted:
+            fleets_attach_sim_counts(uncounted)
 
     def render_unique_name(self, value, record):
         removed = ' <span class="badge text-bg-danger">removed</span>' if record.removed_at else ""

@@ -46,11 +46,15 @@ def _get_fleet(sid: str) -> Fleet:
 
 
 class FleetListView(ObjectListView):
-    queryset = selectors.fleet_list_queryset()
     filterset_class = FleetFilterSet
     table_class = FleetTable
     template_name = "fleets/fleet_list.html"
     page_title = "Fleets"
+
+    def get_queryset(self):
+        # counts by annotation only to sort by them; otherwise the table counts its page (before_render)
+        sort = self.request.GET.get("sort", "")
+        return selectors.fleet_list_queryset(with_counts=sort.lstrip("-").startswith("sims_"))
 
 
 class FleetDetailView(ViewerRequiredMixin, View):

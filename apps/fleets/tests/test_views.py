@@ -63,9 +63,15 @@ def test_list_shows_counts_per_status(viewer_client):
     Sim.objects.filter(sid=f"HS{0:032x}").update(removed_at=timezone.now())  # one "new" gone upstream
     response = viewer_client.get(LIST)
     assert response.status_code == 200
-    row = response.context["table"].rows[0].record
+    row = response.context["table"].page.object_list[0].record  # the page's fleets, counted for the page
     assert (row.sims_total, row.sims_new, row.sims_ready, row.sims_active) == (6, 1, 2, 1)
     assert b"alpha" in response.content
+    # sorted by a count: the same numbers, by annotation over every fleet
+    FleetFactory(unique_name="beta")
+    by_count = viewer_client.get(LIST, {"sort": "-sims_total"})
+    top = by_count.context["table"].page.object_list[0].record
+    assert top.unique_name == "alpha"
+    assert (top.sims_total, top.sims_new, top.sims_ready, top.sims_active) == (6, 1, 2, 1)
     assert b"New fleet" not in response.content  # viewers get no create button
 
 
@@ -75,8 +81,9 @@ def test_list_query_count_is_fixed(viewer_client, django_assert_num_queries, row
     fleets = bulk_fleets(rows, nap)
     bulk_sims(40, fleets[0])
     viewer_client.get(LIST)  # warm the session
-    # session, user, permissions (x2: user + groups), the page of fleets (+ NAP, counts), NAP filter choices
-    with django_assert_num_queries(6):
+    # session, user, permissions (x2: user + groups), the page of fleets (+ NAP), the page's SIM counts,
+    # NAP filter choices
+    with django_assert_num_queries(7):
         response = viewer_client.get(LIST)
     assert response.status_code == 200
     assert b"bulk-10000" in response.content
