@@ -2,10 +2,12 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from apps.core.filtersets import BootstrapFilterSet
+
 from .models import AuditEvent
 
 
-class AuditEventFilterSet(django_filters.FilterSet):
+class AuditEventFilterSet(BootstrapFilterSet):
     username = django_filters.CharFilter(
         label="User", lookup_expr="iexact", widget=forms.TextInput(attrs={"placeholder": "username"})
     )
@@ -39,16 +41,6 @@ class AuditEventFilterSet(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields: list[str] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            css = (
-                "form-select form-select-sm"
-                if isinstance(field.widget, forms.Select)
-                else "form-control form-control-sm"
-            )
-            field.widget.attrs.setdefault("class", css)
 
     def filter_object(self, queryset, name, value):
         value = value.strip()

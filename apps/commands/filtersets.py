@@ -2,11 +2,13 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from apps.core.filtersets import BootstrapFilterSet
+
 from .choices import Direction, IpCommandStatus, SmsCommandStatus
 from .models import IpCommand, SmsCommand
 
 
-class _CommandFilterSet(django_filters.FilterSet):
+class _CommandFilterSet(BootstrapFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
     sim = django_filters.CharFilter(method="by_sim", label="SIM (SID or ICCID)")
@@ -22,16 +24,6 @@ class _CommandFilterSet(django_filters.FilterSet):
         label="To",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            css = (
-                "form-select form-select-sm"
-                if isinstance(field.widget, forms.Select)
-                else "form-control form-control-sm"
-            )
-            field.widget.attrs.setdefault("class", css)
 
     def search(self, queryset, name, value):
         value = value.strip()

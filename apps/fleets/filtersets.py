@@ -2,12 +2,13 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from apps.core.filtersets import BootstrapFilterSet
 from apps.networks.models import NetworkAccessProfile
 
 from .models import Fleet
 
 
-class FleetFilterSet(django_filters.FilterSet):
+class FleetFilterSet(BootstrapFilterSet):
     q = django_filters.CharFilter(
         method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "name or SID"})
     )
@@ -27,16 +28,6 @@ class FleetFilterSet(django_filters.FilterSet):
     class Meta:
         model = Fleet
         fields: list[str] = []
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        for field in self.form.fields.values():
-            css = (
-                "form-select form-select-sm"
-                if isinstance(field.widget, forms.Select)
-                else "form-control form-control-sm"
-            )
-            field.widget.attrs.setdefault("class", css)
 
     @property
     def qs(self):

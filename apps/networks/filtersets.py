@@ -2,18 +2,10 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from apps.core.filtersets import BootstrapFilterSet
+
 from .models import Network, NetworkAccessProfile, NetworkAccessProfileNetwork
 from .selectors import country_choices, network_search_q
-
-
-def _style(filterset) -> None:
-    for field in filterset.form.fields.values():
-        css = (
-            "form-select form-select-sm"
-            if isinstance(field.widget, forms.Select)
-            else "form-control form-control-sm"
-        )
-        field.widget.attrs.setdefault("class", css)
 
 
 class LiveRowsMixin:
@@ -40,7 +32,7 @@ def removed_filter():
     )
 
 
-class NetworkFilterSet(LiveRowsMixin, django_filters.FilterSet):
+class NetworkFilterSet(LiveRowsMixin, BootstrapFilterSet):
     q = django_filters.CharFilter(
         method="search",
         label="Search",
@@ -67,10 +59,6 @@ class NetworkFilterSet(LiveRowsMixin, django_filters.FilterSet):
         model = Network
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self)
-
     def search(self, queryset, name, value):
         return queryset.filter(network_search_q(value)) if value.strip() else queryset
 
@@ -92,7 +80,7 @@ class NetworkFilterSet(LiveRowsMixin, django_filters.FilterSet):
         return queryset.filter(sid__in=members.values("network_id"))
 
 
-class NapFilterSet(LiveRowsMixin, django_filters.FilterSet):
+class NapFilterSet(LiveRowsMixin, BootstrapFilterSet):
     q = django_filters.CharFilter(
         method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "name or SID"})
     )
@@ -101,10 +89,6 @@ class NapFilterSet(LiveRowsMixin, django_filters.FilterSet):
     class Meta:
         model = NetworkAccessProfile
         fields: list[str] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self)
 
     def search(self, queryset, name, value):
         value = value.strip()

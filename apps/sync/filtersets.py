@@ -1,11 +1,12 @@
 import django_filters
-from django import forms
+
+from apps.core.filtersets import BootstrapFilterSet
 
 from .models import SyncRun
 from .registry import RESOURCE_CHOICES
 
 
-class SyncRunFilterSet(django_filters.FilterSet):
+class SyncRunFilterSet(BootstrapFilterSet):
     resource = django_filters.ChoiceFilter(choices=RESOURCE_CHOICES)
     status = django_filters.ChoiceFilter(choices=SyncRun.Status.choices)
     source = django_filters.ChoiceFilter(choices=SyncRun.Source.choices)
@@ -14,13 +15,3 @@ class SyncRunFilterSet(django_filters.FilterSet):
     class Meta:
         model = SyncRun
         fields: list[str] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            css = (
-                "form-select form-select-sm"
-                if isinstance(field.widget, forms.Select)
-                else "form-control form-control-sm"
-            )
-            field.widget.attrs.setdefault("class", css)
