@@ -155,6 +155,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # apps.sync: lock lifetime (extended per page), task retries on rate limits/outages, usage windows
 SYNC_LOCK_TIMEOUT = env.int("SYNC_LOCK_TIMEOUT", default=600)
 SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=2)
+# pages written per transaction during a sync (a commit every N pages or S seconds, whichever first)
+SYNC_COMMIT_PAGES = env.int("SYNC_COMMIT_PAGES", default=10)
+SYNC_COMMIT_SECONDS = env.float("SYNC_COMMIT_SECONDS", default=0.5)
 SYNC_TASK_MAX_RETRIES = env.int("SYNC_TASK_MAX_RETRIES", default=3)
 SYNC_RETRY_BASE_SECONDS = env.float("SYNC_RETRY_BASE_SECONDS", default=30.0)
 SYNC_RETRY_MAX_SECONDS = env.float("SYNC_RETRY_MAX_SECONDS", default=600.0)

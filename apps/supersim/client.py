@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -318,7 +319,7 @@ class SuperSimClient:
                 if status == 204 or not response.content:
                     return ApiResponse({}, status, dict(response.headers))
                 try:
-                    body = response.json()
+                    body = orjson.loads(response.content)  # 3x the stdlib; shares the GIL with writing
                 except ValueError:
                     raise SuperSimError(
                         f"the API answered {status} with a body that is not JSON",
