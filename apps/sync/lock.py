@@ -10,6 +10,7 @@ Without: a :class:`apps.sync.models.SyncLock` row with an expiry, taken by an at
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from datetime import timedelta
 from functools import lru_cache
@@ -22,6 +23,7 @@ from django.utils import timezone
 from .models import SyncLock
 
 PREFIX = "supersim:sync:"
+logger = logging.getLogger(__name__)
 
 
 def lock_timeout() -> float:
@@ -63,7 +65,16 @@ class RedisSyncLock:
 
     @staticmethod
     def held_by(name: str, token: str) -> bool:
-        value = _redis(settings.REDIS_URL).get(PREFIX + name)
+        """Whether ``token`` holds the lock; when Redis cannot be reached the answer is unknown and taken as
+        yes: the Sync page (``mark_stale_runs``) then keeps answering and fails no run that may be alive."""
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        try:
+            value = _redis(settings.REDIS_URL).get(PREFIX + name)
+        except (RedisConnectionError, RedisTimeoutError):
+            logger.warning("sync lock %s: Redis unreachable, treating the lock as held", name)
+            return True
         return value is not None and value.decode() == token
 
 

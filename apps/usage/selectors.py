@@ -14,6 +14,7 @@ of the last finished usage sync run, so a new sync makes every cached answer sta
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +27,8 @@ from django.utils import timezone
 
 from .choices import Granularity, UsageGroup
 from .models import UsageRecord
+
+logger = logging.getLogger(__name__)
 
 #: chart granularities offered to users (``month`` is derived from daily records)
 CHART_GRANULARITIES = [("hour", "Hourly"), ("day", "Daily"), ("month", "Monthly")]
@@ -56,12 +59,21 @@ def usage_data_version() -> str:
 
 
 def _cached(name: str, parts: tuple, compute):
+    """``compute()`` through the cache; when the cache (Redis) is unreachable the answer is computed, so
+    the pages that show it (the home page, Usage) keep answering during a Redis outage."""
     key_src = "|".join(str(p) for p in parts)
     key = f"usage:{name}:{usage_data_version()}:{hashlib.sha256(key_src.encode()).hexdigest()[:32]}"
-    value = cache.get(key)
+    try:
+        value = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache backend's own errors (redis.ConnectionError, ...)
+        logger.warning("usage cache unreachable: computing %s", name)
+        return compute()
     if value is None:
         value = compute()
-        cache.set(key, value, cache_seconds())
+        try:
+            cache.set(key, value, cache_seconds())
+        except Exception:  # noqa: BLE001 - as above: the answer is still right, only not cached
+            logger.warning("usage cache unreachable: %s not cached", name)
     return value
 
 
