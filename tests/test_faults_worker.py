@@ -10,35 +10,31 @@ that the run/job rows end in a true state (never ``running`` forever).
 from __future__ import annotations
 
 import io
-import os
-import signal
-import subprocess
 import time
 from collections import Counter
 
 import pytest
-import requests
-from django.conf import settings
 from django.core.management import call_command
 
 from apps.audit.models import AuditEvent
 from apps.core.jobs import job_create, jobs_resume_stalled
 from apps.core.models import Job, JobItem
-from apps.core.testing import missing, start_worker, worker_env
+from apps.core.testing import WorkerProcess, missing, wait_for, worker_env
+from apps.core.testing import sandbox_faults as faults
 from apps.sandbox import models as upstream
 from apps.sims.models import Sim
 from apps.sync import services
 from apps.sync.models import SyncRun
 from apps.sync.tasks import sync_resource_task
-from supersim_admin.celery import app, ping
+from supersim_admin.celery import app
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 QUEUE = "faults-tests"
 LOCK_SECONDS = 3  # the killed worker's sync lock and item leases expire this fast
 
 
-class Worker:
-    """A Celery worker subprocess on QUEUE that the test may kill."""
+class Worker(WorkerProcess):
+    """A Celery worker subprocess on QUEUE, pointed at the sandbox, that the test may kill."""
 
     def __init__(self, live_server, name: str):
         env = worker_env(
@@ -49,30 +45,7 @@ class Worker:
             JOB_ITEM_LEASE_SECONDS=str(LOCK_SECONDS),
             JOB_CHUNK_SIZE="40",
         )
-        self.proc, self.log = start_worker(name=f"faults-{name}", env=env, queue=QUEUE)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                if ping.apply_async(args=["ready"], queue=QUEUE).get(timeout=3) == "ready":
-                    return
-            except Exception:  # noqa: BLE001 - not up yet
-                time.sleep(0.3)
-        self.stop()
-        pytest.fail(f"the worker did not start; see {self.log.name}", pytrace=False)
-
-    def kill(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        assert self.proc.returncode == -signal.SIGKILL
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
+        super().__init__(name=f"faults-{name}", env=env, queue=QUEUE)
 
 
 @pytest.fixture
@@ -95,21 +68,6 @@ def faulty_sandbox(sandbox_api, settings):
     for worker in workers:
         worker.stop()
     faults(sandbox_api, clear=True)
-
-
-def faults(base: str, **body) -> None:
-    auth = (settings.SANDBOX_ACCOUNT_SID, settings.SANDBOX_AUTH_TOKEN)
-    requests.post(f"{base}/_control/faults", json=body, auth=auth, timeout=10).raise_for_status()
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_sync_killed_mid_way_loses_nothing_and_the_next_run_finishes(faulty_sandbox, live_server):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -200,14 +201,18 @@ def _redis_ok(url: str) -> bool:
         return False
 
 
-def worker_env(*, api_base_url: str = UNROUTABLE_API, **extra: str) -> dict[str, str]:
-    """The environment of a Celery worker subprocess started by a test: the tests' own database, real (not
+def worker_env(
+    *, api_base_url: str = UNROUTABLE_API, application_name: str = "supersim-test-worker", **extra: str
+) -> dict[str, str]:
+    """The environment of a Celery worker subprocess started by a test: the tests' own database (its
+    connections tagged with ``application_name``, so a test can find them in ``pg_stat_activity``), real (not
     eager) tasks, the sandbox's credentials, and the API at ``api_base_url`` (never the real API)."""
     db = settings.DATABASES["default"]
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        DATABASE_URL=f"postgres://{auth}@{host}/{db['NAME']}?application_name={application_name}",
         CELERY_TASK_ALWAYS_EAGER="false",
         SUPERSIM_IGNORE_DOTENV="1",
         SUPERSIM_API_BASE_URL=api_base_url,
@@ -233,6 +238,68 @@ def start_worker(*, name: str, env: dict[str, str], queue: str | None = None):
         cmd += ["-Q", queue]
     proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     return proc, log
+
+
+class WorkerProcess:
+    """A Celery worker subprocess (:func:`start_worker`) listening on ``queue`` that a test may kill; the
+    constructor returns once it answers a ping sent through ``app`` (default: the project's app; pass an app
+    of your own to reach a worker on another broker)."""
+
+    def __init__(self, *, name: str, env: dict[str, str], queue: str, app=None, ready_timeout: float = 60):
+        from supersim_admin.celery import app as default_app
+
+        self.app = app or default_app
+        self.queue = queue
+        self.proc, self.log = start_worker(name=name, env=env, queue=queue)
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if self.ping(timeout=3):
+                return
+            time.sleep(0.3)
+        self.stop()
+        pytest.fail(f"the worker did not start; see {self.log.name}", pytrace=False)
+
+    def ping(self, timeout: float = 3) -> bool:
+        """True when the worker answers a ``core.ping`` task within ``timeout`` seconds."""
+        try:
+            result = self.app.send_task("core.ping", args=["ready"], queue=self.queue)
+            return result.get(timeout=timeout) == "ready"
+        except Exception:  # noqa: BLE001 - not up (yet), or the broker is away
+            return False
+
+    def kill(self) -> None:
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        assert self.proc.returncode == -signal.SIGKILL
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def sandbox_faults(base: str, **body) -> None:
+    """Set the sandbox's injected faults (``delay_ms``, ``rate_500``, ..., ``clear=True``) over HTTP."""
+    import requests
+
+    auth = (settings.SANDBOX_ACCOUNT_SID, settings.SANDBOX_AUTH_TOKEN)
+    requests.post(f"{base}/_control/faults", json=body, auth=auth, timeout=10).raise_for_status()
+
+
+def wait_for(check, timeout: float, what: str):
+    """Poll ``check()`` every 0.1 s until it returns something truthy (returned); fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="session")
