@@ -45,6 +45,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn workers of master ``pid`` (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # ppid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sims", type=int, default=100_000)
@@ -153,18 +169,22 @@ def main() -> None:
 
         def timed_sync():
             (run,) = services.runs_create(resources=["sims"], source=SyncRun.Source.CLI)
-            t0 = time.perf_counter()
+            t0, cpu0, srv0 = time.perf_counter(), time.process_time(), server_cpu(server.pid)
             services.sync_resource(run=run)
             took = time.perf_counter() - t0
+            run.cpu = (time.process_time() - cpu0, server_cpu(server.pid) - srv0)
             assert run.status == SyncRun.Status.SUCCEEDED, run.error
             return took, run
 
         _, total, pages = bare()  # the seed may add a few SIMs of its own (eSIMs...)
         samples: dict[str, list[float]] = {"a": [], "b": [], "c": [], "d": []}
         stages: dict[str, list[tuple[float, float]]] = {"c": [], "d": []}
+        cpu: dict[str, list[tuple[float, float]]] = {"a": [], "c": [], "d": []}  # (client, sandbox) s
 
         def run_a():
+            cpu0, srv0 = time.process_time(), server_cpu(server.pid)
             took, count, _ = bare()
+            cpu["a"].append((time.process_time() - cpu0, server_cpu(server.pid) - srv0))
             assert count == total, count
             samples["a"].append(took)
 
@@ -183,7 +203,9 @@ def main() -> None:
             for name, run in (("c", run_c), ("d", run_d)):
                 timings = getattr(run, "timings", {})
                 stages[name].append((timings.get("write", 0.0), timings.get("wait", 0.0)))
+                cpu[name].append(run.cpu)
 
+        load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         blocks = [("a", run_a), ("b", run_b), ("cd", run_cd)]
         orders = []
         for i in range(args.repeat):
@@ -212,19 +234,25 @@ def main() -> None:
             f"{args.repeat} rounds ({' | '.join(orders)}), medians"
         )
         print(
-            "the sandbox server shares the machine's cores with the client (it serves (a) too: ratios stay fair)"
+            "the sandbox server shares the machine's cores with the client (it serves (a) too: ratios stay fair);"
+            f" load average before the run {load_before}"
         )
 
         def line(label: str, key: str, extra: str = "") -> None:
             shown = " ".join(f"{x:.2f}" for x in samples[key])
             print(f"{label:<31}{med[key]:8.2f} s   [{shown}]{extra}")
 
+        def used(key: str) -> str:
+            client = statistics.median(x for x, _ in cpu[key])
+            sandbox = statistics.median(y for _, y in cpu[key])
+            return f"   CPU: client {client:.2f} s + sandbox {sandbox:.2f} s"
+
         def split(key: str) -> str:
             write = statistics.median(w for w, _ in stages[key])
             wait = statistics.median(w for _, w in stages[key])
-            return f"   writing {write:.2f} s, waiting for pages {wait:.2f} s"
+            return f"   writing {write:.2f} s, waiting for pages {wait:.2f} s;" + used(key)
 
-        line("(a) bare requests fetch", "a")
+        line("(a) bare requests fetch", "a", used("a"))
         line("(b) twilio SDK list", "b")
         line("(c) full sync (fresh tables)", "c", split("c"))
         line("(d) no-change re-sync", "d", split("d"))

@@ -56,7 +56,7 @@ def settings_update_fields(item: dict) -> dict:
 
 # --- SIMs -------------------------------------------------------------------------------------------------
 def sims_upsert(*, items: list[dict], run_id: int, now: datetime, seen: set | None = None) -> UpsertResult:
-    return bulk_upsert(model=Sim, rows=[sim_fields(i) for i in items], run_id=run_id, now=now, seen=seen)
+    return bulk_upsert(model=Sim, items=items, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
 
 
 def sims_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> int:

@@ -309,3 +309,30 @@ def test_relaxed_durability_is_restored():
         assert inside == "off"
     assert setting() == before
     assert Sim.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_big_pages_insert_then_update_exactly_what_changed():
+    """A page above PG_COPY_MIN_ROWS (PostgreSQL: COPY + INSERT ... SELECT; SQLite: executemany)."""
+    n = upsert.PG_COPY_MIN_ROWS + 50
+
+    def dated():
+        page = rows(n)
+        for row in page:
+            row["date_created"] = NOW  # a datetime column: COPY/adapters must carry it exactly
+        return page
+
+    assert bulk_upsert(model=Sim, rows=dated(), run_id=1, now=NOW) == UpsertResult(created=n)
+    page = dated()
+    for row in page[:7]:
+        row["status"] = "inactive"
+        row["raw"] = {**row["raw"], "status": "inactive"}
+    result = bulk_upsert(model=Sim, rows=page, run_id=2, now=LATER, seen=set())
+    assert result == UpsertResult(updated=7, unchanged=n - 7)
+    assert Sim.objects.count() == n
+    assert Sim.objects.filter(status="inactive", last_seen_run_id=2, synced_at=LATER).count() == 7
+    stored = Sim.objects.get(sid=page[0]["sid"])
+    assert stored.raw == page[0]["raw"] and stored.content_hash == upsert.content_hash(page[0]["raw"])
+    assert stored.date_created == page[0]["date_created"]
+    assert Sim.objects.filter(last_seen_run_id=1).count() == n - 7  # unchanged rows are not rewritten
+    assert Sim.objects.filter(removed_at__isnull=False).count() == 0
