@@ -115,13 +115,15 @@ def _existing(model: type[Model], keys: tuple[str, ...], attnames: list[str], wa
             cols.append(opts.get_field("removed_at").column)
         select = ", ".join(qn(c) for c in cols)
         values = [k[0] for k in wanted]
+        table, column = qn(opts.db_table), qn(cols[1])
         with connection.cursor() as cursor:
             for chunk in _chunks(values, size):
-                cursor.execute(
-                    f"SELECT {select} FROM {qn(opts.db_table)} "  # noqa: S608 - quoted identifiers only
-                    f"WHERE {qn(cols[1])} IN ({', '.join(['%s'] * len(chunk))})",
-                    list(chunk),
-                )
+                if connection.vendor == "postgresql":
+                    # one array parameter: psycopg's client-side binding parses 1000 placeholders in Python
+                    sql, params = f"{column} = ANY(%s)", [list(chunk)]
+                else:
+                    sql, params = f"{column} IN ({', '.join(['%s'] * len(chunk))})", list(chunk)
+                cursor.execute(f"SELECT {select} FROM {table} WHERE {sql}", params)  # noqa: S608
                 for row in cursor.fetchall():
                     found[(row[1],)] = (row[0], row[2], row[3] if has_removed else None)
         return found

@@ -34,6 +34,8 @@ class Sim(BadgeMixin, SyncedResource):
 
     synced_at = models.DateTimeField(null=True, blank=True)
     last_seen_run_id = models.BigIntegerField(null=True, blank=True)
+    # indexed only where set (``sims_sim_removed``): a live row, i.e. every row a sync inserts, costs nothing
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     unique_name = models.CharField(max_length=255, blank=True, db_index=True)
     account_sid = models.CharField(max_length=34, blank=True)
@@ -58,6 +60,9 @@ class Sim(BadgeMixin, SyncedResource):
         ordering = ["-date_created", "-id"]
         indexes = [
             models.Index(fields=["status", "id"], name="sims_sim_status_id"),
+            models.Index(
+                fields=["removed_at"], name="sims_sim_removed", condition=models.Q(removed_at__isnull=False)
+            ),
             models.Index(fields=["fleet", "id"], name="sims_sim_fleet_id"),
             models.Index(fields=["-date_created", "-id"], name="sims_sim_created_id"),
         ]
