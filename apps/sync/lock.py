@@ -58,9 +58,10 @@ class RedisSyncLock:
             return False
 
     def release(self) -> None:
-        from redis.exceptions import LockError
+        """Give the lock back; when Redis is unreachable it simply expires (its timeout)."""
+        from redis.exceptions import RedisError
 
-        with contextlib.suppress(LockError):
+        with contextlib.suppress(RedisError):  # LockError (not ours any more) or Redis down
             self._lock.release()
 
     @staticmethod

@@ -274,7 +274,14 @@ def sync_resource(
         return sync_sim_details(sim_sid=run.scope, run=run, client=client)
     resource = RESOURCES[run.resource]
     lock = make_lock(lock_name(run))
-    if not lock.acquire():
+    try:
+        acquired = lock.acquire()
+    except Exception as exc:  # noqa: BLE001 - the lock service (Redis) is unreachable
+        run.errors += 1
+        run.retryable = True
+        _finish(run, SyncRun.Status.FAILED, error=f"cannot take the sync lock ({type(exc).__name__}: {exc})")
+        return run
+    if not acquired:
         holder = (
             SyncRun.objects.filter(resource=run.resource, status=SyncRun.Status.RUNNING)
             .exclude(pk=run.pk)

@@ -202,3 +202,14 @@ def test_management_command(sandbox):
     assert excinfo.value.returncode == 1
     with pytest.raises(CommandError):
         call_command("sync", "nope", stdout=out)
+
+
+def test_an_unreachable_lock_service_fails_each_run_retryably_and_sync_all_goes_on(sandbox, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there: the Redis lock cannot be taken
+    runs = services.sync_all(runs=services.runs_create(resources=["fleets", "sims"]))
+    assert [r.resource for r in runs] == ["fleets", "sims"]
+    for run in runs:
+        run.refresh_from_db()
+        assert run.status == S.FAILED and run.retryable
+        assert "cannot take the sync lock" in run.error
+    assert Sim.objects.count() == 0 and Fleet.objects.count() == 0
