@@ -164,6 +164,8 @@ SYNC_RETRY_MAX_SECONDS = env.float("SYNC_RETRY_MAX_SECONDS", default=600.0)
 SYNC_QUEUED_STALE_SECONDS = env.int("SYNC_QUEUED_STALE_SECONDS", default=_VISIBILITY_TIMEOUT)
 SYNC_USAGE_INITIAL_DAYS = env.int("SYNC_USAGE_INITIAL_DAYS", default=90)
 SYNC_USAGE_HOURLY_DAYS = env.int("SYNC_USAGE_HOURLY_DAYS", default=2)
+# apps.sims: SIM counts per fleet and status, cached until a SIM is written (at most this long)
+SIM_COUNTS_CACHE_SECONDS = env.int("SIM_COUNTS_CACHE_SECONDS", default=60)
 
 # --- The Super SIM API (Twilio or KORE) -----------------------------------------------------------------
 SUPERSIM_API_BASE_URL = env.str("SUPERSIM_API_BASE_URL", default="https://supersim.twilio.com").rstrip("/")

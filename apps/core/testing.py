@@ -142,6 +142,16 @@ def sandbox_api(live_server, settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_data_versions():
+    """Cached answers keyed by a data version (apps.core.cache) start fresh in each test: a rolled-back
+    test database must not meet the answer a previous test cached."""
+    from apps.core.cache import data_changed
+    from apps.sims.selectors import SIMS_DATA
+
+    data_changed(SIMS_DATA)
+
+
+@pytest.fixture(autouse=True)
 def _jobs_in_process(settings):
     """Jobs run synchronously in tests (no background thread) unless a test asks otherwise."""
     settings.JOBS_RUN_IN_THREAD = False

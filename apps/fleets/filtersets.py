@@ -13,7 +13,9 @@ class FleetFilterSet(BootstrapFilterSet):
         method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "name or SID"})
     )
     network_access_profile = django_filters.ModelChoiceFilter(
-        queryset=NetworkAccessProfile.objects.filter(removed_at__isnull=True).order_by("unique_name", "id"),
+        queryset=NetworkAccessProfile.objects.filter(removed_at__isnull=True)
+        .order_by("unique_name", "id")
+        .only("id", "sid", "unique_name"),
         to_field_name="sid",
         label="Network Access Profile",
     )

@@ -52,7 +52,9 @@ class FleetForm(forms.Form):
         max_length=64, help_text="Unique within the account; it can be used in place of the SID."
     )
     network_access_profile = NapChoiceField(
-        queryset=NetworkAccessProfile.objects.filter(removed_at__isnull=True).order_by("unique_name", "id"),
+        queryset=NetworkAccessProfile.objects.filter(removed_at__isnull=True)
+        .order_by("unique_name", "id")
+        .only("id", "sid", "unique_name"),
         to_field_name="sid",
         label="Network Access Profile",
         help_text="The networks this fleet's SIMs may use.",

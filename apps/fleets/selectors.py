@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.db.models import Count, Q, QuerySet
 
 from apps.core.choices import badge_class
 from apps.sims.choices import SimStatus
 from apps.sims.models import Sim
+from apps.sims.selectors import sim_counts_by_fleet
 
 from .models import Fleet
 
@@ -35,17 +34,9 @@ def fleet_list_queryset(*, with_counts: bool = True) -> QuerySet[Fleet]:
 
 
 def fleets_attach_sim_counts(fleets: list[Fleet]) -> None:
-    """Set ``sims_<status>`` and ``sims_total`` on each fleet (a page of them): one grouped query over those
-    fleets' live SIMs only, so its cost follows the page, not the table."""
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    rows = (
-        Sim.objects.filter(fleet_id__in=[fleet.sid for fleet in fleets], removed_at__isnull=True)
-        .order_by()
-        .values("fleet_id", "status")
-        .annotate(n=Count("id"))
-    )
-    for row in rows:
-        counts[row["fleet_id"]][row["status"]] = row["n"]
+    """Set ``sims_<status>`` and ``sims_total`` on each fleet (a page of them) from the cached per-fleet
+    counts (:func:`apps.sims.selectors.sim_counts_by_fleet`: no query while no SIM changed)."""
+    counts = sim_counts_by_fleet()
     for fleet in fleets:
         by_status = counts.get(fleet.sid, {})
         for status, name in STATUS_COUNT_FIELDS.items():

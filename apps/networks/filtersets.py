@@ -48,7 +48,9 @@ class NetworkFilterSet(LiveRowsMixin, BootstrapFilterSet):
         method="filter_mnc", label="MNC", widget=forms.TextInput(attrs={"size": 3})
     )
     nap = django_filters.ModelChoiceFilter(
-        queryset=NetworkAccessProfile.objects.filter(removed_at__isnull=True).order_by("unique_name", "id"),
+        queryset=NetworkAccessProfile.objects.filter(removed_at__isnull=True)
+        .order_by("unique_name", "id")
+        .only("id", "sid", "unique_name"),
         to_field_name="sid",
         method="filter_nap",
         label="Allowed by NAP",

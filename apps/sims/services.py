@@ -7,9 +7,11 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.cache import data_changed
 from apps.core.upsert import IN_CHUNK, UpsertResult, bulk_upsert, parse_dt, sweep, upsert_one
 
 from .models import BillingPeriod, SettingsUpdate, Sim, SimIpAddress
+from .selectors import SIMS_DATA
 
 
 def sim_fields(item: dict) -> dict:
@@ -55,16 +57,26 @@ def settings_update_fields(item: dict) -> dict:
 
 
 # --- SIMs -------------------------------------------------------------------------------------------------
+# Every write to the SIM table goes through these three (the cached counts of apps.sims.selectors depend on
+# it); instance saves elsewhere (tests' factories, the admin) are caught by the post_save receiver in apps.py.
 def sims_upsert(*, items: list[dict], run_id: int, now: datetime, seen: set | None = None) -> UpsertResult:
-    return bulk_upsert(model=Sim, items=items, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
+    result = bulk_upsert(model=Sim, items=items, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
+    if result.created or result.updated:
+        data_changed(SIMS_DATA)
+    return result
 
 
 def sims_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> int:
-    return sweep(model=Sim, run_id=run_id, now=now, seen=seen)
+    removed = sweep(model=Sim, run_id=run_id, now=now, seen=seen)
+    if removed:
+        data_changed(SIMS_DATA)
+    return removed
 
 
 def sim_from_api(*, data: dict) -> Sim:
-    return upsert_one(model=Sim, row=sim_fields(data), now=timezone.now())
+    sim = upsert_one(model=Sim, row=sim_fields(data), now=timezone.now())
+    data_changed(SIMS_DATA)
+    return sim
 
 
 # --- billing periods (per SIM) ----------------------------------------------------------------------------

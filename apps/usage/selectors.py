@@ -20,10 +20,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+
+from apps.core.cache import cached_value
 
 from .choices import Granularity, UsageGroup
 from .models import UsageRecord
@@ -59,22 +60,10 @@ def usage_data_version() -> str:
 
 
 def _cached(name: str, parts: tuple, compute):
-    """``compute()`` through the cache; when the cache (Redis) is unreachable the answer is computed, so
-    the pages that show it (the home page, Usage) keep answering during a Redis outage."""
+    """``compute()`` through the cache under the usage data version (computed when the cache is down)."""
     key_src = "|".join(str(p) for p in parts)
     key = f"usage:{name}:{usage_data_version()}:{hashlib.sha256(key_src.encode()).hexdigest()[:32]}"
-    try:
-        value = cache.get(key)
-    except Exception:  # noqa: BLE001 - the cache backend's own errors (redis.ConnectionError, ...)
-        logger.warning("usage cache unreachable: computing %s", name)
-        return compute()
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, cache_seconds())
-        except Exception:  # noqa: BLE001 - as above: the answer is still right, only not cached
-            logger.warning("usage cache unreachable: %s not cached", name)
-    return value
+    return cached_value(key, compute, cache_seconds())
 
 
 # --- windows ----------------------------------------------------------------------------------------------
@@ -329,12 +318,15 @@ def fleet_sims_near_limit(*, fleet, limit: int = 20, now: datetime | None = None
 
 # --- the home dashboard ------------------------------------------------------------------------------------
 def sim_status_counts() -> list[dict]:
-    from apps.sims.models import Sim
+    """Live SIMs per status (the home page), from the cached per-fleet counts."""
+    from apps.sims.selectors import sim_counts_by_fleet
 
-    rows = Sim.objects.filter(removed_at__isnull=True).order_by().values("status").annotate(n=Count("id"))
-    return sorted(
-        ({"status": r["status"] or "unknown", "count": r["n"]} for r in rows), key=lambda r: r["status"]
-    )
+    totals: dict[str, int] = {}
+    for by_status in sim_counts_by_fleet().values():
+        for status, n in by_status.items():
+            totals[status] = totals.get(status, 0) + n
+    rows = ({"status": status or "unknown", "count": n} for status, n in totals.items())
+    return sorted(rows, key=lambda r: r["status"])
 
 
 def usage_warm_cache(*, now: datetime | None = None) -> int:

@@ -80,13 +80,36 @@ def test_list_query_count_is_fixed(viewer_client, django_assert_num_queries, row
     nap = NetworkAccessProfileFactory()
     fleets = bulk_fleets(rows, nap)
     bulk_sims(40, fleets[0])
-    viewer_client.get(LIST)  # warm the session
-    # session, user, permissions (x2: user + groups), the page of fleets (+ NAP), the page's SIM counts,
-    # NAP filter choices
-    with django_assert_num_queries(7):
+    viewer_client.get(LIST)  # warm the session and the cached SIM counts
+    # session, user, permissions (x2: user + groups), the page of fleets (+ NAP), NAP filter choices;
+    # the SIM counts come from the cache (apps.sims.selectors.sim_counts_by_fleet) while no SIM changed
+    with django_assert_num_queries(6):
         response = viewer_client.get(LIST)
     assert response.status_code == 200
     assert b"bulk-10000" in response.content
+
+
+def test_cached_counts_follow_every_sim_write_path(viewer_client):
+    from apps.sims import services as sim_services
+    from apps.sims.tests.factories import SimFactory
+
+    fleet = FleetFactory(unique_name="counted")
+    bulk_sims(5, fleet)  # new ready active inactive scheduled
+
+    def counts():
+        return viewer_client.get(LIST).context["table"].page.object_list[0].record
+
+    assert counts().sims_total == 5 and counts().sims_active == 1
+    now = timezone.now()
+    item = {"sid": "HS" + "c" * 32, "status": "active", "fleet_sid": fleet.sid, "iccid": "890000000001"}
+    sim_services.sims_upsert(items=[item], run_id=1, now=now, seen=set())  # the sync's bulk path
+    assert counts().sims_active == 2
+    sim_services.sim_from_api(data={**item, "status": "inactive"})  # the UI path
+    assert counts().sims_active == 1 and counts().sims_inactive == 2
+    sim_services.sims_sweep(run_id=2, now=timezone.now(), seen=set())  # all missing upstream: removed
+    assert counts().sims_total == 0
+    SimFactory(fleet=fleet, status="ready")  # an instance save elsewhere (post_save)
+    assert counts().sims_ready == 1
 
 
 def test_list_htmx_renders_only_the_table(viewer_client):
