@@ -7,7 +7,8 @@ Run by hand (127.0.0.1 only; PostgreSQL needed):
 1. A throw-away database ``bench_load_<pid>`` on the server of DATABASE_URL (dropped at the end).
 2. The sandbox is seeded with ``--sims`` SIMs and served by its own gunicorn (the API, as Twilio would be).
 3. The product tables are filled the real way: ``manage.py sync`` (fleets, NAPs, networks, SIMs) from it.
-4. The dashboard runs under gunicorn with the PRODUCTION settings (``PRODUCTION=true``, static files
+4. The dashboard runs under gunicorn with the PRODUCTION settings and Redis (``--redis-url``: cache, sessions,
+   sync lock) (``PRODUCTION=true``, static files
    collected, a pretend TLS proxy: ``X-Forwarded-Proto: https``).
 5. Locust, headless, ``--users`` operators (bench/locustfile.py), ``--seconds`` per phase:
    phase A alone; phase B while ``manage.py sync sims`` (a full pass over every SIM page) runs in a loop.
@@ -92,6 +93,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--think", default="0.5,1.5", help="seconds between two clicks of a user: min,max")
     parser.add_argument("--tag", default="", help="suffix of the result files")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/12",
+        help="cache, sessions and sync lock as in production (emptied first); '' for none",
+    )
     args = parser.parse_args()
 
     server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -111,13 +117,17 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": db_url,
         "SUPERSIM_IGNORE_DOTENV": "1",
-        "REDIS_URL": "",
-        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "REDIS_URL": args.redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "true",  # the sync runs in its own process (manage.py sync), no worker
         "LOG_LEVEL": "WARNING",
         "SUPERSIM_API_BASE_URL": api,
         "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
         "TWILIO_AUTH_TOKEN": "sandbox-auth-token",
     }
+    if args.redis_url:
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
     procs: list[subprocess.Popen] = []
     logs = []
     try:
@@ -276,7 +286,8 @@ def main() -> None:
 def report(alone: dict, with_sync: dict, args, passes: int) -> None:
     lines = [
         f"{args.users} operators, {args.seconds} s per phase, {args.sims:,} SIMs, {os.cpu_count()} CPUs, "
-        f"gunicorn {args.workers}x{args.threads} (production settings), think time {args.think} s; "
+        f"gunicorn {args.workers}x{args.threads} (production settings), think time {args.think} s, "
+        f"Redis {'on' if args.redis_url else 'off'}; "
         f"sync passes in phase B: {passes}",
         "",
         f"{'page':32} | {'A: n':>6} {'err':>4} {'p50':>5} {'p95':>5} {'p99':>5} | "

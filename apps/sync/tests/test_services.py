@@ -213,3 +213,29 @@ def test_an_unreachable_lock_service_fails_each_run_retryably_and_sync_all_goes_
         assert run.status == S.FAILED and run.retryable
         assert "cannot take the sync lock" in run.error
     assert Sim.objects.count() == 0 and Fleet.objects.count() == 0
+
+
+def test_pages_are_committed_in_groups_and_a_failing_write_undoes_only_its_group(sandbox, settings):
+    # an error while FETCHING keeps the pages already written in the open group (they are complete)
+    faults(sandbox, fail_page="/v1/Sims:2")  # the third page of 7 SIMs fails for good
+    run = sync("sims")
+    assert run.status == S.FAILED and not run.swept and run.pages == 2
+    assert Sim.objects.count() == 14  # pages 0 and 1 committed, though their group was still open
+    faults(sandbox, clear=True)
+    Sim.objects.all().delete()
+
+    settings.SYNC_COMMIT_PAGES = 2  # pages 1+2 committed together, 3+4, ...
+    settings.SYNC_COMMIT_SECONDS = 60
+    (run,) = services.runs_create(resources=["sims"], source=SyncRun.Source.CLI)
+
+    def progress(run, items):  # called inside the open group, after each page is written
+        if run.pages == 3:
+            raise RuntimeError("disk full")
+
+    services.sync_resource(run=run, progress=progress)
+    run.refresh_from_db()
+    assert run.status == S.FAILED and "disk full" in run.error and not run.swept
+    # pages 1-2 were committed; page 3 opened the next group, which was rolled back with the run's counts
+    assert Sim.objects.count() == 14
+    assert (run.pages, run.items, run.created) == (2, 14, 14)
+    assert sync("sims").status == S.SUCCEEDED and Sim.objects.filter(removed_at__isnull=True).count() == 30
