@@ -1,4 +1,4 @@
-# One image for web (gunicorn), worker and beat. Build: docker build -t supersim-admin .
+# One image for web (gunicorn, settings in gunicorn.conf.py), worker and beat. Build: docker build -t supersim-admin .
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -12,4 +12,4 @@ RUN SECRET_KEY=collectstatic-only PRODUCTION=true ALLOWED_HOSTS=localhost python
     && useradd --system --uid 10001 app && chown -R app /app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "supersim_admin.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+CMD ["gunicorn", "supersim_admin.wsgi:application", "--access-logfile", "-"]

@@ -12,6 +12,8 @@ Run by hand (127.0.0.1 only; PostgreSQL needed):
    collected, a pretend TLS proxy: ``X-Forwarded-Proto: https``).
 5. Locust, headless, ``--users`` operators (bench/locustfile.py), ``--seconds`` per phase:
    phase A alone; phase B while ``manage.py sync sims`` (a full pass over every SIM page) runs in a loop.
+   Operators arrive at ``--spawn-rate`` per second; statistics are reset once all are there (steady state:
+   50 operators all clicking in the same first second is a stampede no real team produces).
 Prints p50/p95/p99 per page and the error count for each phase, and the p95 ratio B/A.
 Targets: p95 < 300 ms and zero errors. Results (CSV + stdout) in bench/results/.
 """
@@ -92,6 +94,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of the dashboard")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--think", default="0.5,1.5", help="seconds between two clicks of a user: min,max")
+    parser.add_argument("--spawn-rate", type=float, default=10, help="operators arriving per second")
     parser.add_argument("--tag", default="", help="suffix of the result files")
     parser.add_argument(
         "--redis-url",
@@ -238,7 +241,8 @@ def main() -> None:
             prefix = RESULTS / f"load-{name}{args.tag}"
             subprocess.run(
                 [PY, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
-                + ["-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s"]
+                + ["-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.seconds}s"]
+                + ["--reset-stats"]  # steady state: the ramp-up (users arriving) is not counted
                 + ["--host", f"http://127.0.0.1:{web_port}", "--csv", str(prefix), "--only-summary"]
                 + ["--loglevel", "WARNING"],
                 cwd=ROOT,
