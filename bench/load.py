@@ -11,7 +11,8 @@ Run by hand (127.0.0.1 only; PostgreSQL needed):
    sync lock) (``PRODUCTION=true``, static files
    collected, a pretend TLS proxy: ``X-Forwarded-Proto: https``).
 5. Locust, headless, ``--users`` operators (bench/locustfile.py), ``--seconds`` per phase:
-   phase A alone; phase B while ``manage.py sync sims`` (a full pass over every SIM page) runs in a loop.
+   phase A alone; phase B while ``manage.py sync sims`` (a full pass over every SIM page) runs in a loop,
+   niced as the Celery worker is in docker-compose.yml.
    Operators arrive at ``--spawn-rate`` per second; statistics are reset once all are there (steady state:
    50 operators all clicking in the same first second is a stampede no real team produces).
 Prints p50/p95/p99 per page and the error count for each phase, and the p95 ratio B/A.
@@ -256,7 +257,8 @@ def main() -> None:
         print(f"\nphase B: the same while a full sync of {args.sims:,} SIMs runs", flush=True)
         sync_log = open(RESULTS / "load-sync.log", "w")  # noqa: SIM115
         logs.append(sync_log)
-        loop = f"while true; do {PY} manage.py sync sims --no-progress; done"  # a full pass, again and again
+        # a full pass, again and again, at the worker's priority in docker-compose.yml (nice 10)
+        loop = f"while true; do nice -n 10 {PY} manage.py sync sims --no-progress; done"
         syncer = subprocess.Popen(
             ["bash", "-c", loop],
             cwd=ROOT,
