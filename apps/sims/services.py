@@ -57,25 +57,26 @@ def settings_update_fields(item: dict) -> dict:
 
 
 # --- SIMs -------------------------------------------------------------------------------------------------
-# Every write to the SIM table goes through these three (the cached counts of apps.sims.selectors depend on
-# it); instance saves elsewhere (tests' factories, the admin) are caught by the post_save receiver in apps.py.
+# The SIM counts per fleet and status (apps.sims.selectors.sim_counts_by_fleet) are cached until SIMS_DATA
+# changes: a sync run changes it once, when it ends (its sweep), not at every page (a 100k-row GROUP BY per
+# page view while a sync runs); the UI path changes it only when a SIM's status, fleet or presence changed
+# (not for a rename). Counts written by a sync may so lag by up to SIM_COUNTS_CACHE_SECONDS mid-run.
 def sims_upsert(*, items: list[dict], run_id: int, now: datetime, seen: set | None = None) -> UpsertResult:
-    result = bulk_upsert(model=Sim, items=items, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
-    if result.created or result.updated:
-        data_changed(SIMS_DATA)
-    return result
+    return bulk_upsert(model=Sim, items=items, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
 
 
 def sims_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> int:
     removed = sweep(model=Sim, run_id=run_id, now=now, seen=seen)
-    if removed:
-        data_changed(SIMS_DATA)
+    data_changed(SIMS_DATA)  # the end of a complete run
     return removed
 
 
 def sim_from_api(*, data: dict) -> Sim:
+    counted = ("status", "fleet_id", "removed_at")
+    before = Sim.objects.filter(sid=data.get("sid")).values_list(*counted).first()
     sim = upsert_one(model=Sim, row=sim_fields(data), now=timezone.now())
-    data_changed(SIMS_DATA)
+    if before != tuple(getattr(sim, name) for name in counted):
+        data_changed(SIMS_DATA)
     return sim
 
 

@@ -102,14 +102,31 @@ def test_cached_counts_follow_every_sim_write_path(viewer_client):
     assert counts().sims_total == 5 and counts().sims_active == 1
     now = timezone.now()
     item = {"sid": "HS" + "c" * 32, "status": "active", "fleet_sid": fleet.sid, "iccid": "890000000001"}
-    sim_services.sims_upsert(items=[item], run_id=1, now=now, seen=set())  # the sync's bulk path
+    sim_services.sims_upsert(items=[item], run_id=1, now=now, seen=set())  # the sync's bulk path...
+    sim_services.sims_sweep(run_id=1, now=now, seen={sim.sid for sim in Sim.objects.all()})  # ...ends
     assert counts().sims_active == 2
     sim_services.sim_from_api(data={**item, "status": "inactive"})  # the UI path
     assert counts().sims_active == 1 and counts().sims_inactive == 2
     sim_services.sims_sweep(run_id=2, now=timezone.now(), seen=set())  # all missing upstream: removed
     assert counts().sims_total == 0
-    SimFactory(fleet=fleet, status="ready")  # an instance save elsewhere (post_save)
+    SimFactory(sid="HS" + "d" * 32, fleet=fleet, status="ready")  # an instance save elsewhere (post_save)
     assert counts().sims_ready == 1
+
+
+def test_a_rename_keeps_the_cached_counts(viewer_client, django_assert_num_queries):
+    from apps.sims import services as sim_services
+
+    fleet = FleetFactory(unique_name="counted")
+    bulk_sims(3, fleet)
+    sim = Sim.objects.first()
+    viewer_client.get(LIST)  # counts cached
+    item = {"sid": sim.sid, "status": sim.status, "fleet_sid": fleet.sid, "iccid": sim.iccid}
+    sim_services.sim_from_api(data={**item, "unique_name": "renamed"})
+    with django_assert_num_queries(6):  # as test_list_query_count_is_fixed: no counting query
+        viewer_client.get(LIST)
+    sim_services.sim_from_api(data={**item, "status": "inactive" if sim.status != "inactive" else "active"})
+    with django_assert_num_queries(7):  # the status changed: counted again
+        viewer_client.get(LIST)
 
 
 def test_list_htmx_renders_only_the_table(viewer_client):
