@@ -5,7 +5,8 @@ Run by hand (127.0.0.1 only; PostgreSQL needed):
         [--sims 100000] [--users 50] [--seconds 60] [--workers 4]
 
 1. A throw-away database ``bench_load_<pid>`` on the server of DATABASE_URL (dropped at the end).
-2. The sandbox is seeded with ``--sims`` SIMs and served by its own gunicorn (the API, as Twilio would be).
+2. The sandbox is seeded with ``--sims`` SIMs and served by its own gunicorn (the API, as Twilio would be),
+   niced: on a real deployment the API's CPU is not on the dashboard's host.
 3. The product tables are filled the real way: ``manage.py sync`` (fleets, NAPs, networks, SIMs) from it.
 4. The dashboard runs under gunicorn with the PRODUCTION settings and Redis (``--redis-url``: cache, sessions,
    sync lock) (``PRODUCTION=true``, static files
@@ -157,8 +158,20 @@ def main() -> None:
         logs.append(log)
         procs.append(
             subprocess.Popen(
-                [PY, "-m", "gunicorn", "supersim_admin.wsgi:application", "-b", f"127.0.0.1:{api_port}"]
-                + ["-w", "2", "-k", "gthread", "--threads", "4", "--timeout", "120"],
+                # niced: it stands in for Twilio's servers, whose CPU is not on the dashboard's host
+                ["nice", "-n", "19", PY, "-m", "gunicorn", "supersim_admin.wsgi:application"]
+                + [
+                    "-b",
+                    f"127.0.0.1:{api_port}",
+                    "-w",
+                    "2",
+                    "-k",
+                    "gthread",
+                    "--threads",
+                    "4",
+                    "--timeout",
+                    "120",
+                ],
                 cwd=ROOT,
                 env=base_env,
                 stdout=log,
