@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from django.db import connections, router, transaction
@@ -71,6 +71,24 @@ def canonical_json(raw: Any) -> JsonText:
 
 def _sha1(text: str) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+class Prepared(NamedTuple):
+    """An API item with its canonical JSON text and content hash, computed ahead (:func:`prepare_items`)."""
+
+    item: dict
+    text: str
+    digest: str
+
+
+def prepare_items(items: list[dict]) -> list[Prepared]:
+    """Canonical JSON + hash of each item: pure Python, no database - the sync engine runs it in the
+    prefetch thread, beside the database work of the page before (``bulk_upsert(items=...)`` takes it)."""
+    out = []
+    for item in items:
+        text = str(canonical_json(item))
+        out.append(Prepared(item, text, _sha1(text)))
+    return out
 
 
 def content_hash(raw: Any) -> str:
@@ -343,9 +361,9 @@ def bulk_upsert(
 
     ``rows`` are dicts of model fields (FKs by attname, e.g. ``fleet_id``) including ``raw``; ``key`` is the
     unique field (or tuple of fields forming a unique constraint) identifying a row. Or, for a one-field
-    key found in the API items under the same name (``sid``): ``items`` (the API's dicts, which are ``raw``)
-    and ``to_row`` (item -> row dict), called only for new and changed items - an unchanged item costs its
-    hash and nothing else.
+    key found in the API items under the same name (``sid``): ``items`` (the API's dicts, which are ``raw``,
+    or :class:`Prepared` ones) and ``to_row`` (item -> row dict), called only for new and changed items - an
+    unchanged item costs its hash and nothing else.
 
     Unchanged rows: with ``seen`` (a set kept by the caller for the whole run) the page's keys are added to
     it and nothing is written - :func:`sweep` then takes the same set; without ``seen`` they are stamped
@@ -364,9 +382,14 @@ def bulk_upsert(
     if items is not None:
         if to_row is None or len(keys) != 1:
             raise ValueError("items= needs to_row= and a one-field key")
-        for item in items:
-            text = str(canonical_json(item))
-            wanted[(item[keys[0]],)] = [item, text, _sha1(text)]
+        for entry in items:
+            if entry.__class__ is Prepared:
+                item, text, digest = entry
+            else:
+                item = entry
+                text = str(canonical_json(item))
+                digest = _sha1(text)
+            wanted[(item[keys[0]],)] = [item, text, digest]
     else:
         for row in rows:
             text = str(canonical_json(row.get("raw")))

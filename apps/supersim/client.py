@@ -33,7 +33,7 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -385,32 +385,44 @@ class SuperSimClient:
         page_size: int | None = None,
         *,
         prefetch: int = 0,
+        transform: Callable[[list[dict[str, Any]]], list] | None = None,
     ) -> Iterator[Page]:
         """Every page of a list, following ``meta.next_page_url``.
 
         ``prefetch=N`` downloads up to N pages ahead in a background thread while the caller works on the
         current one (the sync engine overlaps HTTP with database writes this way). An error while fetching is
-        raised from the iterator at the point where the failed page would have come.
+        raised from the iterator at the point where the failed page would have come. ``transform`` replaces
+        each page's items by ``transform(items)``, in that background thread when prefetching (the sync
+        engine hashes the items there, beside the database writes of the page before).
         """
         query = dict(params or {})
         query["PageSize"] = max(1, min(MAX_PAGE_SIZE, page_size or self.config.page_size))
+
+        def get(url: str, params: dict[str, Any] | None = None) -> Page:
+            page = self.get_page(url, params)
+            if transform is not None:
+                page.items = transform(page.items)
+            return page
+
         if prefetch <= 0:
-            page = self.get_page(self.url(path), query)
+            page = get(self.url(path), query)
             yield page
             while page.next_url:
-                page = self.get_page(urljoin(self.url(path), page.next_url))
+                page = get(urljoin(self.url(path), page.next_url))
                 yield page
             return
-        yield from self._iter_pages_prefetch(path, query, prefetch)
+        yield from self._iter_pages_prefetch(path, query, prefetch, get)
 
-    def _iter_pages_prefetch(self, path: str, query: dict[str, Any], prefetch: int) -> Iterator[Page]:
+    def _iter_pages_prefetch(
+        self, path: str, query: dict[str, Any], prefetch: int, get: Callable[..., Page]
+    ) -> Iterator[Page]:
         pipe: queue.Queue = queue.Queue(maxsize=prefetch)
         stop = threading.Event()
         done = object()
 
         def produce():
             try:
-                page = self.get_page(self.url(path), query)
+                page = get(self.url(path), query)
                 while True:
                     while not stop.is_set():
                         try:
@@ -420,7 +432,7 @@ class SuperSimClient:
                             continue
                     if stop.is_set() or not page.next_url:
                         break
-                    page = self.get_page(urljoin(self.url(path), page.next_url))
+                    page = get(urljoin(self.url(path), page.next_url))
             except BaseException as exc:  # noqa: BLE001 - handed to the consumer
                 item: Any = exc
             else:

@@ -32,6 +32,8 @@ class Resource:
     params: dict[str, Any] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
     kind: str = "list"
+    #: the upsert takes ``apps.core.upsert.Prepared`` items (hashed in the prefetch thread; items= upserts)
+    prepare: bool = False
 
     def upsert_func(self):
         return import_string(self.upsert)
@@ -85,6 +87,7 @@ RESOURCES: dict[str, Resource] = {
             key="sims",
             upsert="apps.sims.services.sims_upsert",
             sweep="apps.sims.services.sims_sweep",
+            prepare=True,
             depends_on=("fleets",),
         ),
         Resource(

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.upsert import relaxed_durability
+from apps.core.upsert import prepare_items, relaxed_durability
 from apps.supersim.client import SuperSimClient, get_client
 from apps.supersim.errors import SuperSimError
 
@@ -160,9 +160,13 @@ class _Ctx:
         if self.progress is not None:
             self.progress(run, items)
 
-    def page_through(self, path: str, params: dict, write: Callable[[list[dict]], object]) -> None:
-        """Fetch (prefetching) and write every page; pages are committed in groups (:class:`_Batch`)."""
-        pages = self.client.iter_pages(path, params, prefetch=_prefetch())
+    def page_through(
+        self, path: str, params: dict, write: Callable[[list], object], *, prepare: bool = False
+    ) -> None:
+        """Fetch (prefetching) and write every page; pages are committed in groups (:class:`_Batch`).
+        ``prepare``: items are hashed in the prefetch thread (:func:`apps.core.upsert.prepare_items`)."""
+        transform = prepare_items if prepare else None
+        pages = self.client.iter_pages(path, params, prefetch=_prefetch(), transform=transform)
         clock = time.perf_counter
         batch = _Batch(self)
         try:
@@ -350,6 +354,7 @@ def _run_list(ctx: _Ctx, resource: Resource) -> tuple[str, str]:
         resource.path,
         dict(resource.params),
         lambda items: upsert(items=items, run_id=run.pk, now=ctx.now, **seen),
+        prepare=resource.prepare,
     )
     run.complete = True
     if sweep is not None:

@@ -36,6 +36,17 @@ def test_paging_follows_next_page_url(seeded, settings):
     # the background prefetch gives the same pages in the same order
     prefetched = list(client.iter_pages("Sims", page_size=7, prefetch=2))
     assert [s["sid"] for p in prefetched for s in p.items] == [s["sid"] for s in everything]
+    # transform: each page's items replaced (in the prefetch thread when prefetching)
+    for prefetch in (0, 2):
+        sids = list(
+            client.iter_pages(
+                "Sims",
+                page_size=7,
+                prefetch=prefetch,
+                transform=lambda items: [item["sid"] for item in items],
+            )
+        )
+        assert [sid for p in sids for sid in p.items] == [s["sid"] for s in everything]
     # filters are passed as Twilio parameters; typed wrappers
     fleet = client.fleets_list()[0]["sid"]
     in_fleet = client.sims_list(fleet=fleet)
