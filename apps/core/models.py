@@ -116,3 +116,13 @@ class JobItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status})"
+
+
+def live_choices(model: type[models.Model]) -> models.QuerySet:
+    """The rows of a named synced resource (Fleet, Network Access Profile) still present upstream, by name,
+    as choices for a select: only id, sid and unique_name are loaded (never the raw JSON of every row)."""
+    return (
+        model._default_manager.filter(removed_at__isnull=True)
+        .order_by("unique_name", "id")
+        .only("id", "sid", "unique_name")
+    )

@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from apps.core.filtersets import BootstrapFilterSet
+from apps.core.models import live_choices
 from apps.networks.models import NetworkAccessProfile
 
 from .models import Fleet
@@ -13,9 +14,7 @@ class FleetFilterSet(BootstrapFilterSet):
         method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "name or SID"})
     )
     network_access_profile = django_filters.ModelChoiceFilter(
-        queryset=NetworkAccessProfile.objects.filter(removed_at__isnull=True)
-        .order_by("unique_name", "id")
-        .only("id", "sid", "unique_name"),
+        queryset=live_choices(NetworkAccessProfile),
         to_field_name="sid",
         label="Network Access Profile",
     )

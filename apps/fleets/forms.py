@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from apps.core.models import live_choices
 from apps.networks.models import NetworkAccessProfile
 
 from .choices import HttpMethod
@@ -52,9 +53,7 @@ class FleetForm(forms.Form):
         max_length=64, help_text="Unique within the account; it can be used in place of the SID."
     )
     network_access_profile = NapChoiceField(
-        queryset=NetworkAccessProfile.objects.filter(removed_at__isnull=True)
-        .order_by("unique_name", "id")
-        .only("id", "sid", "unique_name"),
+        queryset=live_choices(NetworkAccessProfile),
         to_field_name="sid",
         label="Network Access Profile",
         help_text="The networks this fleet's SIMs may use.",

@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from apps.core.filtersets import BootstrapFilterSet
+from apps.core.models import live_choices
 
 from .models import Network, NetworkAccessProfile, NetworkAccessProfileNetwork
 from .selectors import country_choices, network_search_q
@@ -48,9 +49,7 @@ class NetworkFilterSet(LiveRowsMixin, BootstrapFilterSet):
         method="filter_mnc", label="MNC", widget=forms.TextInput(attrs={"size": 3})
     )
     nap = django_filters.ModelChoiceFilter(
-        queryset=NetworkAccessProfile.objects.filter(removed_at__isnull=True)
-        .order_by("unique_name", "id")
-        .only("id", "sid", "unique_name"),
+        queryset=live_choices(NetworkAccessProfile),
         to_field_name="sid",
         method="filter_nap",
         label="Allowed by NAP",

@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from apps.core.models import live_choices
 from apps.fleets.models import Fleet
 from apps.networks.models import NetworkAccessProfile
 
@@ -34,18 +35,14 @@ class SimFilterSet(django_filters.FilterSet):
         choices=SimStatus.choices, empty_label="Any status", widget=FastSelect
     )
     fleet = django_filters.ModelChoiceFilter(
-        queryset=Fleet.objects.filter(removed_at__isnull=True)
-        .order_by("unique_name", "id")
-        .only("id", "sid", "unique_name"),
+        queryset=live_choices(Fleet),
         to_field_name="sid",
         empty_label="Any fleet",
         widget=FastSelect,
     )
     nap = django_filters.ModelChoiceFilter(
         field_name="fleet__network_access_profile",
-        queryset=NetworkAccessProfile.objects.filter(removed_at__isnull=True)
-        .order_by("unique_name", "id")
-        .only("id", "sid", "unique_name"),
+        queryset=live_choices(NetworkAccessProfile),
         to_field_name="sid",
         label="Network Access Profile",
         empty_label="Any NAP",

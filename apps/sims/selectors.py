@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch
 from django.utils import timezone
 
 from apps.core.cache import cached_value, data_version
+from apps.core.models import live_choices
 from apps.fleets.models import Fleet
 
 from .choices import SimStatus
@@ -125,11 +126,7 @@ def sim_get(*, sid: str) -> Sim:
 
 
 def fleet_choices_queryset() -> QuerySet[Fleet]:
-    return (
-        Fleet.objects.filter(removed_at__isnull=True)
-        .order_by("unique_name", "id")
-        .only("id", "sid", "unique_name")
-    )
+    return live_choices(Fleet)
 
 
 def sim_export_rows(*, queryset: QuerySet[Sim]):
