@@ -19,7 +19,6 @@ import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -134,22 +133,10 @@ def main() -> None:
     parser.add_argument("--fleets", type=int, default=1000)
     args = parser.parse_args()
 
-    tmpdir = tempfile.mkdtemp(prefix="bench-pages-")
-    import django
-    from django.conf import settings
+    from _testdb import throwaway_database  # bench/ (the script's own folder)
 
-    django.setup()
-    settings.DEBUG = False
-    settings.ALLOWED_HOSTS = ["*"]
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db.setdefault("TEST", {})["NAME"] = str(Path(tmpdir) / "bench.sqlite3")
-    else:
-        db.setdefault("TEST", {})["NAME"] = f"test_bench_pages_{os.getpid()}"
-    from django.db import connection
-
-    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with throwaway_database("pages") as test_name:
+        from django.db import connection
         from django.test import Client
 
         from apps.core.testing import make_user
@@ -177,8 +164,6 @@ def main() -> None:
             l50, l95 = large[name]
             flag = "" if l95 < 100 and l95 / s95 < 1.5 else "  <-- over target"
             print(f"{name:24} {s50:10.1f}ms {s95:6.1f}ms {l50:12.1f}ms {l95:6.1f}ms  {l95 / s95:5.2f}{flag}")
-    finally:
-        connection.creation.destroy_test_db(test_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -63,21 +62,11 @@ def main() -> None:
     parser.add_argument("--stamp", action="store_true", help="stamp unchanged rows (no in-memory key set)")
     args = parser.parse_args()
 
-    tmpdir = tempfile.mkdtemp(prefix="bench-upsert-")
-    import django
-    from django.conf import settings
+    from _testdb import throwaway_database  # bench/ (the script's own folder)
 
-    django.setup()
-    settings.DEBUG = False  # as in production: no query log
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db.setdefault("TEST", {})["NAME"] = str(Path(tmpdir) / "bench.sqlite3")
-    else:  # a database of its own: never the one the test suite (or another bench) is using
-        db.setdefault("TEST", {})["NAME"] = f"test_bench_upsert_{os.getpid()}"
-    from django.db import connection
+    with throwaway_database("upsert") as test_name:
+        from django.db import connection
 
-    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
         from apps.core.upsert import UpsertResult, relaxed_durability
         from apps.sims.models import Sim
         from apps.sims.services import sims_sweep, sims_upsert
@@ -131,8 +120,6 @@ def main() -> None:
             f"per-row cost beyond JSON decode: new {(first - decode) / total * 1e6:.1f} us, "
             f"unchanged {(second - decode) / total * 1e6:.1f} us, 10% changed {(third - decode) / total * 1e6:.1f} us"
         )
-    finally:
-        connection.creation.destroy_test_db(test_name, verbosity=0)
 
 
 if __name__ == "__main__":

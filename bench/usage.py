@@ -15,7 +15,6 @@ import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -117,24 +116,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
 
-    tmpdir = tempfile.mkdtemp(prefix="bench-usage-")
-    import django
-    from django.conf import settings
+    from _testdb import throwaway_database  # bench/ (the script's own folder)
 
-    django.setup()
-    settings.DEBUG = False
-    settings.ALLOWED_HOSTS = ["*"]
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db.setdefault("TEST", {})["NAME"] = str(Path(tmpdir) / "bench.sqlite3")
-    else:
-        db.setdefault("TEST", {})["NAME"] = f"test_bench_usage_{os.getpid()}"
-    from django.db import connection
-
-    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with throwaway_database("usage"):
         from django.contrib.auth import get_user_model
         from django.core.cache import cache
+        from django.db import connection
         from django.test import Client
         from django.urls import reverse
 
@@ -184,8 +171,6 @@ def main() -> None:
             print(
                 f"{name:32} {p50:8.1f} {p95:8.1f}  {'ok' if p95 < TARGET_MS else 'OVER'} (p95 = max of {len(times)})"
             )
-    finally:
-        connection.creation.destroy_test_db(test_name, verbosity=0)
 
 
 if __name__ == "__main__":
