@@ -12,3 +12,30 @@ class BootstrapFilterSet(django_filters.FilterSet):
             field.widget.attrs.setdefault(
                 "class", "form-select form-select-sm" if select else "form-control form-control-sm"
             )
+
+
+class LiveRowsMixin:
+    """Rows removed upstream are hidden unless the ``removed`` filter (:func:`removed_filter`) asks for them
+    (also when no filter is bound). It comes first: ``class X(LiveRowsMixin, BootstrapFilterSet)``."""
+
+    @property
+    def qs(self):
+        if not hasattr(self, "_qs_live"):
+            qs = super().qs
+            show = self.form.cleaned_data.get("removed") if self.is_bound and self.form.is_valid() else ""
+            self._qs_live = qs if show else qs.filter(removed_at__isnull=True)
+        return self._qs_live
+
+    def filter_removed(self, queryset, name, value):
+        return queryset.filter(removed_at__isnull=False) if value == "only" else queryset
+
+
+def removed_filter(**kwargs) -> django_filters.ChoiceFilter:
+    """The ``removed`` filter of :class:`LiveRowsMixin` (extra keyword arguments, e.g. ``widget=``, go on)."""
+    return django_filters.ChoiceFilter(
+        method="filter_removed",
+        label="Removed upstream",
+        empty_label="Hide removed",
+        choices=[("all", "Show removed too"), ("only", "Only removed")],
+        **kwargs,
+    )

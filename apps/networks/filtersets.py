@@ -2,35 +2,11 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from apps.core.filtersets import BootstrapFilterSet
+from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
 
 from .models import Network, NetworkAccessProfile, NetworkAccessProfileNetwork
 from .selectors import country_choices, network_search_q
-
-
-class LiveRowsMixin:
-    """Rows removed upstream are hidden unless the ``removed`` filter asks for them (also when unbound)."""
-
-    @property
-    def qs(self):
-        if not hasattr(self, "_qs_live"):
-            qs = super().qs
-            show = self.form.cleaned_data.get("removed") if self.is_bound and self.form.is_valid() else ""
-            self._qs_live = qs if show else qs.filter(removed_at__isnull=True)
-        return self._qs_live
-
-    def filter_removed(self, queryset, name, value):
-        return queryset.filter(removed_at__isnull=False) if value == "only" else queryset
-
-
-def removed_filter():
-    return django_filters.ChoiceFilter(
-        method="filter_removed",
-        label="Removed upstream",
-        empty_label="Hide removed",
-        choices=[("all", "Show removed too"), ("only", "Only removed")],
-    )
 
 
 class NetworkFilterSet(LiveRowsMixin, BootstrapFilterSet):

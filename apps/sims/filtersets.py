@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
 from apps.fleets.models import Fleet
 from apps.networks.models import NetworkAccessProfile
@@ -25,7 +26,7 @@ def sim_search_q(value: str) -> Q | None:
     return q
 
 
-class SimFilterSet(django_filters.FilterSet):
+class SimFilterSet(LiveRowsMixin, BootstrapFilterSet):
     q = django_filters.CharFilter(
         method="search",
         label="Search",
@@ -48,37 +49,11 @@ class SimFilterSet(django_filters.FilterSet):
         empty_label="Any NAP",
         widget=FastSelect,
     )
-    removed = django_filters.ChoiceFilter(
-        method="filter_removed",
-        label="Removed upstream",
-        empty_label="Hide removed",
-        choices=[("all", "Show removed too"), ("only", "Only removed")],
-        widget=FastSelect,
-    )
+    removed = removed_filter(widget=FastSelect)
 
     class Meta:
         model = Sim
         fields: list[str] = []
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        for field in self.form.fields.values():
-            select = isinstance(field.widget, forms.Select)
-            field.widget.attrs.setdefault(
-                "class", "form-select form-select-sm" if select else "form-control form-control-sm"
-            )
-
-    @property
-    def qs(self):
-        """SIMs marked removed upstream are hidden unless asked for (also when no filter is bound)."""
-        if not hasattr(self, "_qs_live"):
-            qs = super().qs
-            show = self.form.cleaned_data.get("removed") if self.is_bound and self.form.is_valid() else ""
-            self._qs_live = qs if show else qs.filter(removed_at__isnull=True)
-        return self._qs_live
-
-    def filter_removed(self, queryset, name, value):
-        return queryset.filter(removed_at__isnull=False) if value == "only" else queryset
 
     def search(self, queryset, name, value):
         q = sim_search_q(value)
