@@ -7,20 +7,14 @@ from __future__ import annotations
 import io
 
 import pytest
-import requests
-from django.conf import settings
 from django.core.management import call_command
 
+from apps.core.testing import sandbox_faults as faults
 from apps.sims.models import Sim
 from apps.sync import services
 from apps.sync.models import SyncRun
 
 PAGES = ["/", "/sims/", "/fleets/", "/sync/", "/usage/", "/audit/"]
-
-
-def faults(base: str, **body) -> None:
-    auth = (settings.SANDBOX_ACCOUNT_SID, settings.SANDBOX_AUTH_TOKEN)
-    requests.post(f"{base}/_control/faults", json=body, auth=auth, timeout=10).raise_for_status()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -293,12 +293,15 @@ class WorkerProcess:
         self.log.close()
 
 
-def sandbox_faults(base: str, **body) -> None:
-    """Set the sandbox's injected faults (``delay_ms``, ``rate_500``, ..., ``clear=True``) over HTTP."""
+def sandbox_faults(base: str, **body) -> dict:
+    """Set the sandbox's injected faults (``delay_ms``, ``rate_500``, ..., ``clear=True``) over HTTP; returns
+    the faults now in force."""
     import requests
 
     auth = (settings.SANDBOX_ACCOUNT_SID, settings.SANDBOX_AUTH_TOKEN)
-    requests.post(f"{base}/_control/faults", json=body, auth=auth, timeout=10).raise_for_status()
+    response = requests.post(f"{base}/_control/faults", json=body, auth=auth, timeout=10)
+    response.raise_for_status()
+    return response.json()
 
 
 def wait_for(check, timeout: float, what: str):

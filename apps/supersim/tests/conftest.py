@@ -3,8 +3,9 @@ from __future__ import annotations
 import io
 
 import pytest
-import requests
 from django.core.management import call_command
+
+from apps.core.testing import sandbox_faults as faults
 
 
 @pytest.fixture
@@ -21,17 +22,3 @@ def seeded(sandbox_api, fast_retries):
     call_command("sandbox_seed", sims=25, fleets=3, seed=7, inventory=2, stdout=io.StringIO())
     yield sandbox_api
     faults(sandbox_api, clear=True)
-
-
-def faults(base: str, **body) -> dict:
-    """Set the sandbox's injected faults over its HTTP control endpoint."""
-    from django.conf import settings
-
-    response = requests.post(
-        f"{base}/_control/faults",
-        json=body,
-        auth=(settings.SANDBOX_ACCOUNT_SID, settings.SANDBOX_AUTH_TOKEN),
-        timeout=10,
-    )
-    response.raise_for_status()
-    return response.json()

@@ -3,9 +3,10 @@ from __future__ import annotations
 import io
 
 import pytest
-import requests
 from django.core.management import call_command
 from django.db import connection
+
+from apps.core.testing import sandbox_faults as faults
 
 
 @pytest.fixture
@@ -21,19 +22,6 @@ def sandbox(sandbox_api, settings):
     call_command("sandbox_seed", sims=30, fleets=3, seed=5, inventory=2, stdout=io.StringIO())
     yield sandbox_api
     faults(sandbox_api, clear=True)
-
-
-def faults(base: str, **body) -> dict:
-    from django.conf import settings
-
-    response = requests.post(
-        f"{base}/_control/faults",
-        json=body,
-        auth=(settings.SANDBOX_ACCOUNT_SID, settings.SANDBOX_AUTH_TOKEN),
-        timeout=10,
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 def remove_upstream_sim(sid: str, new_sid: str = "HS" + "f" * 32) -> str:
