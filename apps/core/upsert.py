@@ -471,7 +471,8 @@ def sweep(
     With ``seen`` (the keys :func:`bulk_upsert` collected over the whole run): one streamed query of the
     live rows' keys, the set difference in memory, and the missing rows marked in chunked UPDATEs. Without
     it: rows not stamped with ``run_id``. With ``seen``, rows written after the run started (``synced_at``
-    later than ``now``, the run's start: e.g. by the UI path while the run was paging) are left alone too.
+    later than ``now``, the run's start: e.g. by the UI path while the run was paging) are left alone too,
+    and so are the rows stamped with ``run_id`` (written by this run, so seen) without being read.
 
     Call it only after every page of the run succeeded while the lock was held (``apps.sync.services``).
     """
@@ -479,6 +480,10 @@ def sweep(
     if seen is None:
         return live.exclude(last_seen_run_id=run_id).update(removed_at=now)
     live = live.exclude(synced_at__gt=now)
+    if _has_field(model, "last_seen_run_id"):
+        # rows this run wrote carry its id: they were seen, and need not be read back (after a first full
+        # sync into an empty table that is every row; after a no-change re-sync, none)
+        live = live.exclude(last_seen_run_id=run_id)
     keys = (key,) if isinstance(key, str) else tuple(key)
     attnames = [model._meta.get_field(k).attname for k in keys]
     missing: list = []

@@ -27,6 +27,7 @@ Errors: :class:`apps.supersim.errors.SuperSimError` and subclasses (see errors.p
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import queue
@@ -392,71 +393,36 @@ class SuperSimClient:
         ``prefetch=N`` downloads up to N pages ahead in a background thread while the caller works on the
         current one (the sync engine overlaps HTTP with database writes this way). An error while fetching is
         raised from the iterator at the point where the failed page would have come. ``transform`` replaces
-        each page's items by ``transform(items)``, in that background thread when prefetching (the sync
-        engine hashes the items there, beside the database writes of the page before).
+        each page's items by ``transform(items)``; when prefetching, in a second background thread, between
+        the fetching one and the caller (the sync engine hashes the items there, beside the database writes
+        of the page before, while the next page is already on its way).
         """
         query = dict(params or {})
         query["PageSize"] = max(1, min(MAX_PAGE_SIZE, page_size or self.config.page_size))
 
-        def get(url: str, params: dict[str, Any] | None = None) -> Page:
-            page = self.get_page(url, params)
-            if transform is not None:
-                page.items = transform(page.items)
-            return page
-
-        if prefetch <= 0:
-            page = get(self.url(path), query)
+        def fetched() -> Iterator[Page]:
+            page = self.get_page(self.url(path), query)
             yield page
             while page.next_url:
-                page = get(urljoin(self.url(path), page.next_url))
+                page = self.get_page(urljoin(self.url(path), page.next_url))
                 yield page
+
+        def transformed(pages: Iterator[Page]) -> Iterator[Page]:
+            with contextlib.closing(pages):  # stops the fetching thread when this stage is closed
+                for page in pages:
+                    page.items = transform(page.items)
+                    yield page
+
+        if prefetch <= 0:
+            yield from (transformed(fetched()) if transform is not None else fetched())
             return
-        yield from self._iter_pages_prefetch(path, query, prefetch, get)
-
-    def _iter_pages_prefetch(
-        self, path: str, query: dict[str, Any], prefetch: int, get: Callable[..., Page]
-    ) -> Iterator[Page]:
-        pipe: queue.Queue = queue.Queue(maxsize=prefetch)
-        stop = threading.Event()
-        done = object()
-
-        def produce():
-            try:
-                page = get(self.url(path), query)
-                while True:
-                    while not stop.is_set():
-                        try:
-                            pipe.put(page, timeout=0.2)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set() or not page.next_url:
-                        break
-                    page = get(urljoin(self.url(path), page.next_url))
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-                item: Any = exc
-            else:
-                item = done
-            while not stop.is_set():
-                try:
-                    pipe.put(item, timeout=0.2)
-                    return
-                except queue.Full:
-                    continue
-
-        thread = threading.Thread(target=produce, name="supersim-prefetch", daemon=True)
-        thread.start()
-        try:
-            while True:
-                item = pipe.get()
-                if item is done:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            thread.join(timeout=self.config.read_timeout + 5)
+        # The next request goes out as soon as a page has arrived: the transform of that page runs in a
+        # thread of its own, so it never sits between two requests (a hash of 1000 items per page did).
+        pages = _in_background(fetched(), prefetch, timeout=self.config.read_timeout + 5)
+        if transform is not None:
+            pages = _in_background(transformed(pages), prefetch, timeout=self.config.read_timeout + 5)
+        with contextlib.closing(pages):
+            yield from pages
 
     def list(
         self, path: str, params: dict[str, Any] | None = None, *, limit: int | None = None
@@ -751,3 +717,52 @@ __all__ = [
     "get_client",
     "params",
 ]
+
+
+def _in_background(items: Iterator, maxsize: int, *, timeout: float) -> Iterator:
+    """Run the iterator ``items`` in a thread, at most ``maxsize`` items ahead of the caller; yield its
+    items in order and raise its exception where the failed item would have come. Closing the returned
+    generator stops the thread (and closes ``items`` in it)."""
+    pipe: queue.Queue = queue.Queue(maxsize=max(1, maxsize))
+    stop = threading.Event()
+    done = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                pipe.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            put(exc)
+        else:
+            put(done)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    def consume() -> Iterator:
+        thread = threading.Thread(target=produce, name="supersim-prefetch", daemon=True)
+        thread.start()
+        try:
+            while True:
+                item = pipe.get()
+                if item is done:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            thread.join(timeout=timeout)
+
+    return consume()

@@ -4,6 +4,8 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.core import upsert
 from apps.core.choices import badge_class
@@ -241,6 +243,28 @@ def test_sweep_by_seen_marks_only_unseen_and_never_deletes(monkeypatch):
 
 
 @pytest.mark.django_db
+def test_sweep_by_seen_reads_back_only_rows_the_run_did_not_write():
+    bulk_upsert(model=Sim, rows=rows(3), run_id=1, now=NOW, seen=set())
+    seen: set = set()
+    # run 2: two rows change (written, stamped 2), one new; sim-2 is not in the page
+    changed = rows(2, status="inactive") + rows(1, start=5)
+    assert bulk_upsert(model=Sim, rows=changed, run_id=2, now=LATER, seen=seen) == UpsertResult(
+        created=1, updated=2
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert sweep(model=Sim, run_id=2, now=LATER, seen=seen) == 1
+    select = next(q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT"))
+    assert "last_seen_run_id" in select  # the rows run 2 wrote are not read back...
+    assert list(Sim.objects.filter(removed_at__isnull=False).values_list("unique_name", flat=True)) == [
+        "sim-2"  # ...and the one it did not see is still swept
+    ]
+    # a row stamped by another run, and one never stamped (UI path), are still compared with ``seen``
+    Sim.objects.filter(unique_name="sim-0").update(last_seen_run_id=None)
+    assert sweep(model=Sim, run_id=3, now=LATER, seen={"HS" + f"{1:032x}", "HS" + f"{5:032x}"}) == 1
+    assert Sim.objects.get(unique_name="sim-0").removed_at == LATER
+
+
+@pytest.mark.django_db
 def test_sweep_by_seen_scope_and_rows_written_during_the_run():
     bulk_upsert(model=Sim, rows=rows(2), run_id=1, now=NOW)
     bulk_upsert(model=Sim, rows=rows(2, status="inactive", start=2), run_id=1, now=NOW)
@@ -285,7 +309,6 @@ def test_sweep_by_seen_with_a_composite_key():
 
 @pytest.mark.django_db(transaction=True)
 def test_relaxed_durability_is_restored():
-    from django.db import connection
 
     def setting() -> str:
         with connection.cursor() as cursor:
