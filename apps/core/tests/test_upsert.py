@@ -309,7 +309,6 @@ def test_sweep_by_seen_with_a_composite_key():
 
 @pytest.mark.django_db(transaction=True)
 def test_relaxed_durability_is_restored():
-
     def setting() -> str:
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":
