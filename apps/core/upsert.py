@@ -25,7 +25,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 import orjson
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Model
 from django.db.models.constants import OnConflict
 
@@ -244,11 +244,41 @@ class _InsertPlan:
     def params(self, rows: list[dict]) -> list[tuple]:
         return _row_params(rows, self.sourced, self.adapted, self.constants)
 
-    def execute(self, connection, params: list[tuple]) -> None:
+    def insert(self, connection, params: list[tuple]) -> None:
+        """Rows expected to be new: a plain ``INSERT`` (PostgreSQL: ``COPY`` straight into the table, no
+        temporary table, no conflict check: 100k new SIMs, c/b 1.04 -> 0.91 in bench/sync.py). If one
+        exists after all (written meanwhile, e.g. by onboarding), the savepoint is rolled back and the rows
+        go through :meth:`execute`, the upsert."""
         if not params:
             return
+        try:
+            with transaction.atomic(using=connection.alias):
+                self._write(connection, params, conflict=False)
+        except IntegrityError:
+            self.execute(connection, params)
+
+    def execute(self, connection, params: list[tuple]) -> None:
+        self._write(connection, params, conflict=True)
+
+    def _write(self, connection, params: list[tuple], *, conflict: bool) -> None:
+        if not params:
+            return
+        if connection.vendor == "postgresql" and len(params) >= PG_COPY_MIN_ROWS and not conflict:
+            qn = connection.ops.quote_name
+            cols = ", ".join(qn(c) for c in self.columns)
+            # COPY goes to the psycopg cursor under Django's wrapper: its errors are wrapped as Django's
+            # (IntegrityError...) here, as the wrapper would
+            with (
+                connection.cursor() as cursor,
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {qn(self.table)} ({cols}) FROM STDIN") as copy,
+            ):
+                for row in params:
+                    copy.write_row(row)
+            return
+        suffix = self.suffix if conflict else ""
         if connection.vendor == "postgresql" and len(params) >= PG_COPY_MIN_ROWS:
-            _pg_copy_upsert(connection, self.table, self.columns, params, self.suffix)
+            _pg_copy_upsert(connection, self.table, self.columns, params, suffix)
             return
         flat: list = []
         for row in params:
@@ -259,7 +289,7 @@ class _InsertPlan:
             for start in range(0, len(params), per_stmt):
                 n = min(per_stmt, len(params) - start)
                 cursor.execute(
-                    self.head + ", ".join([self.row_sql] * n) + " " + self.suffix,
+                    self.head + ", ".join([self.row_sql] * n) + " " + suffix,
                     flat[start * width : (start + n) * width],
                 )
 
@@ -331,8 +361,9 @@ def _pg_copy_upsert(connection, table: str, columns: list[str], params: list[tup
             f"SELECT {cols} FROM {qn(table)} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {tmp}")
-        # the psycopg cursor under Django's wrapper (which has no COPY): same connection, same transaction
-        with cursor.cursor.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
+        # the psycopg cursor under Django's wrapper (which has no COPY): same connection, same transaction;
+        # its errors wrapped as Django's, as the wrapper would
+        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
             for row in params:
                 copy.write_row(row)
         cursor.execute(f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {tmp} {suffix}")  # noqa: S608
@@ -466,7 +497,8 @@ class PreparedPage(NamedTuple):
     """A page made ready by :meth:`PagedUpsert.prepare`: what to write and what was seen."""
 
     plan: _InsertPlan | None  # None: nothing to write
-    params: list[tuple]  # the statement parameters of the new and changed rows
+    new: list[tuple]  # the statement parameters of the rows the run did not find
+    changed: list[tuple]  # ... of the rows it found with another content (or removed)
     keys: list  # every key of the page (for the sweep)
     result: UpsertResult
 
@@ -539,8 +571,9 @@ class PagedUpsert:
         occurrence of a key in a page wins). No database access."""
         key, known, to_row = self.key, self.known, self.to_row
         page = {item[key]: item for item in items}
-        rows: list[dict] = []
-        created = updated = unchanged = 0
+        new: list[dict] = []
+        changed: list[dict] = []
+        unchanged = 0
         for k, item in page.items():
             text = str(canonical_json(item))
             digest = _sha1(text)
@@ -548,25 +581,27 @@ class PagedUpsert:
                 if known[k] == digest:
                     unchanged += 1
                     continue
-                updated += 1
+                rows = changed
             else:
-                created += 1
+                rows = new
             known[k] = digest  # the same key later in the run compares with what this page writes
             row = to_row(item)
             row["raw"] = text  # serialised once: hashed above, written as it is
             row["content_hash"] = digest
             rows.append(row)
-        result = UpsertResult(created=created, updated=updated, unchanged=unchanged)
-        if not rows:
-            return PreparedPage(None, [], list(page), result)
-        plan = self._plan(rows[0])  # the columns of the first row, as bulk_upsert (to_row: one shape)
-        return PreparedPage(plan, plan.params(rows), list(page), result)
+        result = UpsertResult(created=len(new), updated=len(changed), unchanged=unchanged)
+        if not new and not changed:
+            return PreparedPage(None, [], [], list(page), result)
+        # the columns of the first row, as bulk_upsert (a to_row function gives one shape)
+        plan = self._plan((new or changed)[0])
+        return PreparedPage(plan, plan.params(new), plan.params(changed), list(page), result)
 
     def write(self, page: PreparedPage) -> UpsertResult:
         """Write a prepared page (in the caller's transaction) and remember its keys for the sweep."""
-        if page.plan is not None and page.params:
+        if page.plan is not None:
             with transaction.atomic(using=self.db):
-                page.plan.execute(self.connection, page.params)
+                page.plan.insert(self.connection, page.new)
+                page.plan.execute(self.connection, page.changed)
         self.seen.update(page.keys)
         return page.result
 

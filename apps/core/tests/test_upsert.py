@@ -253,8 +253,8 @@ def test_sweep_by_seen_reads_back_only_rows_the_run_did_not_write():
     )
     with CaptureQueriesContext(connection) as queries:
         assert sweep(model=Sim, run_id=2, now=LATER, seen=seen) == 1
-    select = next(q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT"))
-    assert "last_seen_run_id" in select  # the rows run 2 wrote are not read back...
+    reads = [q["sql"] for q in queries.captured_queries if "SELECT" in q["sql"]]  # (PostgreSQL: DECLARE)
+    assert reads and all("last_seen_run_id" in sql for sql in reads)  # rows run 2 wrote: not read back...
     assert list(Sim.objects.filter(removed_at__isnull=False).values_list("unique_name", flat=True)) == [
         "sim-2"  # ...and the one it did not see is still swept
     ]
@@ -429,7 +429,7 @@ def test_paged_upsert_prepares_without_the_database_and_writes_what_bulk_upsert_
     with django_assert_num_queries(0):  # the table was read once, when the run started
         prepared = pager.prepare(changed)
     assert prepared.result == UpsertResult(created=1, updated=2, unchanged=2)
-    assert len(prepared.params) == 3  # unchanged items: no row built
+    assert (len(prepared.new), len(prepared.changed)) == (1, 2)  # unchanged items: no row built
     pager.write(prepared)
     assert Sim.objects.get(unique_name="sim-1").status == "inactive"
     assert Sim.objects.get(unique_name="sim-1").last_seen_run_id == 2
@@ -448,3 +448,21 @@ def test_paged_upsert_restores_removed_rows_and_compares_repeated_keys_with_the_
     assert Sim.objects.filter(removed_at__isnull=True).count() == 3
     assert Sim.objects.get(unique_name="sim-1").status == "inactive"
     assert seen == {f"HS{i:032x}" for i in range(2)}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("n", [3, upsert.PG_COPY_MIN_ROWS + 10])  # VALUES, and COPY on PostgreSQL
+def test_paged_upsert_new_rows_written_meanwhile_fall_back_to_the_upsert(n):
+    from apps.core.upsert import PagedUpsert
+    from apps.sims.services import sim_fields, sims_upsert
+
+    pager = PagedUpsert(model=Sim, to_row=sim_fields, run_id=2, now=LATER, seen=set())
+    items = api_sims(n)
+    prepared = pager.prepare(items)
+    assert len(prepared.new) == n
+    # one of them is written by someone else (onboarding, the UI) after the run read the table
+    sims_upsert(items=[dict(items[1], status="ready")], run_id=None, now=NOW)
+    pager.write(prepared)  # the plain insert meets the row: undone, and the page goes through the upsert
+    assert Sim.objects.count() == n
+    assert set(Sim.objects.values_list("status", flat=True)) == {"active"}  # the page's content
+    assert Sim.objects.filter(last_seen_run_id=2).count() == n
