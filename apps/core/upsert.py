@@ -541,15 +541,18 @@ class PagedUpsert:
         if _has_field(model, "last_seen_run_id"):
             self.stamp["last_seen_run_id"] = run_id
         # key -> content hash of the row, or None where it is marked removed (a removed row seen again is
-        # written: it comes back)
-        columns = [model._meta.get_field(key).attname, "content_hash"] + (
-            ["removed_at"] if has_removed else []
-        )
-        self.known: dict = {}
-        for k, digest, *removed in (
-            model._default_manager.using(self.db).order_by().values_list(*columns).iterator(chunk_size=10000)
-        ):
-            self.known[k] = None if removed and removed[0] is not None else digest
+        # written: it comes back). Plain SQL, one fetch: the ORM's iterator costs ~1 us a row more, and the
+        # run waits for this before its first page is prepared
+        qn = self.connection.ops.quote_name
+        opts = model._meta
+        digest = qn(opts.get_field("content_hash").column)
+        if has_removed:
+            digest = f"CASE WHEN {qn(opts.get_field('removed_at').column)} IS NULL THEN {digest} END"
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {qn(opts.get_field(key).column)}, {digest} FROM {qn(opts.db_table)}"  # noqa: S608
+            )
+            self.known: dict = dict(cursor.fetchall())
         self._plans: dict[frozenset, _InsertPlan] = {}
 
     def _plan(self, row: dict) -> _InsertPlan:
@@ -596,6 +599,12 @@ class PagedUpsert:
         plan = self._plan((new or changed)[0])
         return PreparedPage(plan, plan.params(new), plan.params(changed), list(page), result)
 
+    def unseen(self) -> list:
+        """The keys that were live when the run started and that no page has had so far (the sweep's
+        candidates: ``sweep(candidates=...)``)."""
+        seen = self.seen
+        return [k for k, digest in self.known.items() if digest is not None and k not in seen]
+
     def write(self, page: PreparedPage) -> UpsertResult:
         """Write a prepared page (in the caller's transaction) and remember its keys for the sweep."""
         if page.plan is not None:
@@ -634,6 +643,7 @@ def sweep(
     now: datetime,
     seen: set | None = None,
     key: str | Sequence[str] = "sid",
+    candidates: Iterable | None = None,
     **scope: Any,
 ) -> int:
     """Mark rows in ``scope`` that run ``run_id`` did not see as removed; return the count. Never deletes.
@@ -644,12 +654,24 @@ def sweep(
     later than ``now``, the run's start: e.g. by the UI path while the run was paging) are left alone too,
     and so are the rows stamped with ``run_id`` (written by this run, so seen) without being read.
 
+    ``candidates`` (one-field key, with ``seen``): the keys that were live in ``scope`` when the run started
+    and that it did not see (:meth:`PagedUpsert.unseen`) - only they are looked at, no live row is read
+    (a table scan of 100k SIMs otherwise: ~0.3 s of a ~3.5 s no-change re-sync). Rows that came live
+    since were either seen or written after the start, so the outcome is the same.
+
     Call it only after every page of the run succeeded while the lock was held (``apps.sync.services``).
     """
     live = model._default_manager.filter(removed_at__isnull=True, **scope)
     if seen is None:
         return live.exclude(last_seen_run_id=run_id).update(removed_at=now)
     live = live.exclude(synced_at__gt=now)
+    if candidates is not None:
+        field = model._meta.get_field(key).attname
+        missing = [k for k in candidates if k not in seen]
+        return sum(
+            live.filter(**{f"{field}__in": chunk}).update(removed_at=now)
+            for chunk in _chunks(missing, SWEEP_CHUNK)
+        )
     if _has_field(model, "last_seen_run_id"):
         # rows this run wrote carry its id: they were seen, and need not be read back (after a first full
         # sync into an empty table that is every row; after a no-change re-sync, none)

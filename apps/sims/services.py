@@ -78,8 +78,8 @@ def sims_paged_upsert(*, run_id: int, now: datetime, seen: set) -> PagedUpsert:
     return PagedUpsert(model=Sim, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
 
 
-def sims_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> int:
-    removed = sweep(model=Sim, run_id=run_id, now=now, seen=seen)
+def sims_sweep(*, run_id: int, now: datetime, seen: set | None = None, candidates=None) -> int:
+    removed = sweep(model=Sim, run_id=run_id, now=now, seen=seen, candidates=candidates)
     data_changed(SIMS_DATA)  # the end of a complete run
     return removed
 

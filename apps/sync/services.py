@@ -394,6 +394,8 @@ def _run_list(ctx: _Ctx, resource: Resource) -> tuple[str, str]:
     if paged is not None:
         pager = paged(run_id=run.pk, now=ctx.now, seen=seen.get("seen", set()))
         ctx.page_through(resource.path, dict(resource.params), pager.write, transform=pager.prepare)
+        if sweep is not None:
+            seen["candidates"] = pager.unseen()  # the sweep looks only at these (no table scan)
     else:
         ctx.page_through(
             resource.path,

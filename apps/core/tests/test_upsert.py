@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
@@ -10,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.core import upsert
 from apps.core.choices import badge_class
 from apps.core.upsert import (
+    PagedUpsert,
     UpsertResult,
     bulk_upsert,
     canonical_json,
@@ -20,6 +22,7 @@ from apps.core.upsert import (
 )
 from apps.networks.models import NetworkAccessProfileNetwork
 from apps.sims.models import Sim
+from apps.sims.services import sim_fields, sims_upsert
 
 NOW = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(hours=1)
@@ -378,10 +381,6 @@ def api_sims(n, *, status="active", start=0):
 
 def paged_run(pages, *, run_id, now, in_thread=False):
     """One run through PagedUpsert: each page prepared (in another thread, if asked) and then written."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from apps.core.upsert import PagedUpsert
-    from apps.sims.services import sim_fields
 
     seen: set = set()
     pager = PagedUpsert(model=Sim, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
@@ -408,8 +407,6 @@ def table():
 def test_paged_upsert_prepares_without_the_database_and_writes_what_bulk_upsert_writes(
     django_assert_num_queries,
 ):
-    from apps.core.upsert import PagedUpsert
-    from apps.sims.services import sim_fields, sims_upsert
 
     first = api_sims(5)
     # the reference: the per-page path the UI tests and the other resources use
@@ -453,8 +450,6 @@ def test_paged_upsert_restores_removed_rows_and_compares_repeated_keys_with_the_
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("n", [3, upsert.PG_COPY_MIN_ROWS + 10])  # VALUES, and COPY on PostgreSQL
 def test_paged_upsert_new_rows_written_meanwhile_fall_back_to_the_upsert(n):
-    from apps.core.upsert import PagedUpsert
-    from apps.sims.services import sim_fields, sims_upsert
 
     pager = PagedUpsert(model=Sim, to_row=sim_fields, run_id=2, now=LATER, seen=set())
     items = api_sims(n)
@@ -466,3 +461,22 @@ def test_paged_upsert_new_rows_written_meanwhile_fall_back_to_the_upsert(n):
     assert Sim.objects.count() == n
     assert set(Sim.objects.values_list("status", flat=True)) == {"active"}  # the page's content
     assert Sim.objects.filter(last_seen_run_id=2).count() == n
+
+
+@pytest.mark.django_db
+def test_sweep_of_a_paged_run_looks_only_at_the_unseen_keys_live_at_its_start(django_assert_num_queries):
+    paged_run([api_sims(4)], run_id=1, now=NOW)
+    Sim.objects.filter(unique_name="sim-3").update(removed_at=NOW)  # removed before run 2
+
+    seen: set = set()
+    pager = PagedUpsert(model=Sim, to_row=sim_fields, run_id=2, now=LATER, seen=seen)
+    pager.write(pager.prepare(api_sims(1)))  # run 2 sees sim-0 only
+    # meanwhile the UI writes sim-1 (after the run's start) and onboarding adds sim-7
+    bulk_upsert(model=Sim, rows=rows(1, start=1) + rows(1, start=7), run_id=None, now=LATER + dt.timedelta(1))
+    candidates = pager.unseen()
+    assert sorted(candidates) == [f"HS{i:032x}" for i in (1, 2)]  # live at the start, not seen
+    with django_assert_num_queries(1):  # one UPDATE for the candidates, no scan of the live rows
+        assert sweep(model=Sim, run_id=2, now=LATER, seen=seen, candidates=candidates) == 1
+    live = set(Sim.objects.filter(removed_at__isnull=True).values_list("unique_name", flat=True))
+    assert live == {"sim-0", "sim-1", "sim-7"}  # sim-2 swept; sim-1 written after the start: left alone
+    assert Sim.objects.get(unique_name="sim-3").removed_at == NOW  # already removed: untouched
