@@ -15,9 +15,11 @@ Each measurement is repeated ``--repeat`` times in a rotating order (a b cd, b c
 right after its (c), which empties the local table first) and the MEDIAN is reported, with every sample.
 Prints seconds, ratios c/a, c/b, d/a and ``os.cpu_count()``. Targets: c/a <= 1.5, c < b, d/a <= 1.2.
 The sandbox server runs on the same cores as the client: it serves (a) too, so the ratios stay fair.
-The sync overlaps fetching and writing: a prefetch thread downloads up to ``--prefetch`` pages ahead while the
-current page is written (``SYNC_PREFETCH_PAGES``); for (c)/(d) the time spent writing and the time spent
-waiting for a page (fetching not hidden behind writing) are printed too.
+The sync overlaps fetching, preparing and writing: a prefetch thread downloads up to ``--prefetch`` pages
+ahead (``SYNC_PREFETCH_PAGES``), a second one hashes, compares and builds the rows of each page
+(``apps.core.upsert.PagedUpsert``), while the page before is written; for (c)/(d) the time spent writing and
+the time spent waiting for a page (fetching and preparing not hidden behind writing) are printed too. (a) and
+(b) run at Python's default thread switch interval; the sync sets ``SYNC_SWITCH_INTERVAL`` for its runs only.
 """
 
 from __future__ import annotations
