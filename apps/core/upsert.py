@@ -263,23 +263,14 @@ class _InsertPlan:
     def _write(self, connection, params: list[tuple], *, conflict: bool) -> None:
         if not params:
             return
-        if connection.vendor == "postgresql" and len(params) >= PG_COPY_MIN_ROWS and not conflict:
-            qn = connection.ops.quote_name
-            cols = ", ".join(qn(c) for c in self.columns)
-            # COPY goes to the psycopg cursor under Django's wrapper: its errors are wrapped as Django's
-            # (IntegrityError...) here, as the wrapper would
-            with (
-                connection.cursor() as cursor,
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {qn(self.table)} ({cols}) FROM STDIN") as copy,
-            ):
-                for row in params:
-                    copy.write_row(row)
+        if connection.vendor == "postgresql" and len(params) >= PG_COPY_MIN_ROWS:
+            if conflict:
+                _pg_copy_upsert(connection, self.table, self.columns, params, self.suffix)
+            else:
+                with connection.cursor() as cursor:
+                    _pg_copy(connection, cursor, self.table, self.columns, params)
             return
         suffix = self.suffix if conflict else ""
-        if connection.vendor == "postgresql" and len(params) >= PG_COPY_MIN_ROWS:
-            _pg_copy_upsert(connection, self.table, self.columns, params, suffix)
-            return
         flat: list = []
         for row in params:
             flat.extend(row)
@@ -361,12 +352,19 @@ def _pg_copy_upsert(connection, table: str, columns: list[str], params: list[tup
             f"SELECT {cols} FROM {qn(table)} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {tmp}")
-        # the psycopg cursor under Django's wrapper (which has no COPY): same connection, same transaction;
-        # its errors wrapped as Django's, as the wrapper would
-        with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
-            for row in params:
-                copy.write_row(row)
+        _pg_copy(connection, cursor, f"_upsert_{table}", columns, params)
         cursor.execute(f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {tmp} {suffix}")  # noqa: S608
+
+
+def _pg_copy(connection, cursor, table: str, columns: list[str], params: list[tuple]) -> None:
+    """``COPY table (columns) FROM STDIN`` of ``params``, through the psycopg cursor under Django's wrapper
+    (which has no COPY): same connection, same transaction; its errors raised as Django's (IntegrityError,
+    DataError...), as the wrapper would."""
+    qn = connection.ops.quote_name
+    sql = f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
+    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for row in params:
+            copy.write_row(row)
 
 
 def _row_params(rows: list[dict], keys: list[str], adapted: list[tuple[int, Any]], constants: tuple) -> list:
@@ -512,9 +510,9 @@ class PagedUpsert:
     the table's keys and content hashes ONCE, when the run starts (``known``), instead of once per page, so
     that ``prepare`` can tell new, changed and unchanged items apart and build the statement parameters of
     the new and changed ones without the database - while the page before is being written. ``write`` is
-    then only the ``INSERT ... ON CONFLICT``: on SQLite the stepping releases the GIL, so the next page's
-    hashing and row building run meanwhile (100k new SIMs: the writing thread's Python fell from ~1.3 s to
-    almost nothing).
+    then only SQL: a plain insert of the new rows (:meth:`_InsertPlan.insert`) and the upsert of the changed
+    ones, during which the driver releases the GIL, so the next page's hashing and row building run
+    meanwhile (100k new SIMs: the writing thread's Python fell from ~1.3 s to almost nothing).
 
     ``known`` is the table as the run found it (the lock keeps other syncs of the resource away); a row the
     UI writes meanwhile is compared with its state at the start, as a page fetched before that write would

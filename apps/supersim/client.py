@@ -709,18 +709,6 @@ def get_client() -> SuperSimClient:
         return client
 
 
-__all__ = [
-    "ApiResponse",
-    "ClientConfig",
-    "Page",
-    "SuperSimClient",
-    "SuperSimError",
-    "clear_token_cache",
-    "get_client",
-    "params",
-]
-
-
 def _read_body(response: requests.Response) -> bytes:
     """The whole body of a streamed response, read in chunks of ``READ_CHUNK_BYTES`` (then the connection
     goes back to the pool). ``response.content`` reads 10 KB at a time: about 100 reads for a page of 1000
@@ -782,3 +770,15 @@ def _in_background(items: Iterator, maxsize: int, *, timeout: float) -> Iterator
             thread.join(timeout=timeout)
 
     return consume()
+
+
+__all__ = [
+    "ApiResponse",
+    "ClientConfig",
+    "Page",
+    "SuperSimClient",
+    "SuperSimError",
+    "clear_token_cache",
+    "get_client",
+    "params",
+]
