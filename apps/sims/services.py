@@ -78,9 +78,14 @@ def sims_paged_upsert(*, run_id: int, now: datetime, seen: set) -> PagedUpsert:
     return PagedUpsert(model=Sim, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
 
 
-def sims_sweep(*, run_id: int, now: datetime, seen: set | None = None, candidates=None) -> int:
+def sims_sweep(
+    *, run_id: int, now: datetime, seen: set | None = None, candidates=None, changed: bool = True
+) -> int:
+    """The end of a complete run. ``changed``: whether the run wrote any SIM (the sync engine says so; a
+    no-change pass leaves the cached counts alone, instead of a 100k-row recount after every pass)."""
     removed = sweep(model=Sim, run_id=run_id, now=now, seen=seen, candidates=candidates)
-    data_changed(SIMS_DATA)  # the end of a complete run
+    if removed or changed:
+        data_changed(SIMS_DATA)
     return removed
 
 

@@ -7,7 +7,7 @@ dotted paths of its upsert / sweep services (written in the resource's own app; 
   (``seen``: the run's set of keys, filled by the upsert; passed only to resources that have a sweep)
 * sweep: ``f(*, run_id: int, now: datetime, seen: set) -> int`` (rows marked removed: live rows whose key
   is not in ``seen``); for a resource with ``paged``, also ``candidates=`` (the keys live when the run
-  started that no page had: ``PagedUpsert.unseen()``)
+  started that no page had: ``PagedUpsert.unseen()``) and ``changed=`` (whether the run wrote any row)
 
 ``kind`` picks the runner in :mod:`apps.sync.services`: ``"list"`` (one list, paged), ``"per_nap"`` (the
 Networks of every Network Access Profile, upsert/sweep get ``nap_sid=``), ``"usage"`` (windows of usage

@@ -396,6 +396,7 @@ def _run_list(ctx: _Ctx, resource: Resource) -> tuple[str, str]:
         ctx.page_through(resource.path, dict(resource.params), pager.write, transform=pager.prepare)
         if sweep is not None:
             seen["candidates"] = pager.unseen()  # the sweep looks only at these (no table scan)
+            seen["changed"] = bool(run.created or run.updated)  # (cached counts stay if nothing was written)
     else:
         ctx.page_through(
             resource.path,

@@ -104,6 +104,18 @@ def test_sim_removed_upstream_is_marked_removed(sandbox):
     assert Sim.objects.get(sid=new_sid).removed_at is not None
 
 
+def test_the_cached_sim_counts_change_only_when_a_run_changed_a_sim(sandbox):
+    from apps.core.cache import data_version
+    from apps.sims.selectors import SIMS_DATA
+
+    sync("sims")
+    version = data_version(SIMS_DATA)
+    assert sync("sims").unchanged == 30
+    assert data_version(SIMS_DATA) == version  # a no-change pass: no 100k-row recount after it
+    remove_upstream_sim(Sim.objects.order_by("sid").first().sid)
+    assert (sync("sims").created, data_version(SIMS_DATA) != version) == (1, True)
+
+
 def test_faults_lose_nothing_and_the_next_run_converges(sandbox):
     assert sync("sims").status == S.SUCCEEDED
     before = dict(Sim.objects.values_list("sid", "status"))
