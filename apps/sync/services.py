@@ -390,13 +390,16 @@ def _run_list(ctx: _Ctx, resource: Resource) -> tuple[str, str]:
     run = ctx.run
     # keys seen by this run (only kept when there is a sweep to use them)
     seen: dict = {"seen": set()} if sweep is not None else {}
+    paged_sweep: dict = {}  # what a paged resource's sweep also takes
     paged = resource.paged_func()
     if paged is not None:
         pager = paged(run_id=run.pk, now=ctx.now, seen=seen.get("seen", set()))
         ctx.page_through(resource.path, dict(resource.params), pager.write, transform=pager.prepare)
         if sweep is not None:
-            seen["candidates"] = pager.unseen()  # the sweep looks only at these (no table scan)
-            seen["changed"] = bool(run.created or run.updated)  # (cached counts stay if nothing was written)
+            paged_sweep = {
+                "candidates": pager.unseen(),  # the sweep looks only at these (no table scan)
+                "changed": bool(run.created or run.updated),  # (cached counts stay if nothing was written)
+            }
     else:
         ctx.page_through(
             resource.path,
@@ -405,7 +408,7 @@ def _run_list(ctx: _Ctx, resource: Resource) -> tuple[str, str]:
         )
     run.complete = True
     if sweep is not None:
-        run.removed = _sweep(ctx, sweep, **seen)
+        run.removed = _sweep(ctx, sweep, **seen, **paged_sweep)
         run.swept = True
     return SyncRun.Status.SUCCEEDED, ""
 
