@@ -195,6 +195,17 @@ def _plain_utc(connection) -> bool:
     return bool(settings.USE_TZ) and connection.timezone_name == "UTC"
 
 
+def _run_stamp(model: type[Model], *, now: datetime, run_id: int | None) -> dict[str, Any]:
+    """The columns a sync run sets on every row it writes: ``synced_at``, ``removed_at`` cleared (a removed
+    row seen again comes back) and ``last_seen_run_id``, where the model has them."""
+    stamp: dict[str, Any] = {"synced_at": now}
+    if _has_field(model, "removed_at"):
+        stamp["removed_at"] = None
+    if _has_field(model, "last_seen_run_id"):
+        stamp["last_seen_run_id"] = run_id
+    return stamp
+
+
 def _insert_on_conflict(
     *,
     model: type[Model],
@@ -434,7 +445,6 @@ def bulk_upsert(
         return result
     keys = (key,) if isinstance(key, str) else tuple(key)
     attnames = [model._meta.get_field(k).attname for k in keys]
-    has_removed = _has_field(model, "removed_at")
     has_run = _has_field(model, "last_seen_run_id")
 
     # key -> [row or item, canonical JSON text, content hash]; the last occurrence of a key in a page wins
@@ -474,13 +484,13 @@ def bulk_upsert(
     if to_write or stamp_unchanged:
         with transaction.atomic(using=db):
             if to_write:
-                stamp: dict[str, Any] = {"synced_at": now}
-                if has_removed:
-                    stamp["removed_at"] = None
-                if has_run:
-                    stamp["last_seen_run_id"] = run_id
                 _insert_on_conflict(
-                    model=model, rows=to_write, stamp=stamp, keys=keys, db=db, serialized=("raw",)
+                    model=model,
+                    rows=to_write,
+                    stamp=_run_stamp(model, now=now, run_id=run_id),
+                    keys=keys,
+                    db=db,
+                    serialized=("raw",),
                 )
             if stamp_unchanged:
                 manager = model._default_manager.using(db)
@@ -533,11 +543,7 @@ class PagedUpsert:
         self.db = router.db_for_write(model)
         self.connection = connections[self.db]
         has_removed = _has_field(model, "removed_at")
-        self.stamp: dict[str, Any] = {"synced_at": now}
-        if has_removed:
-            self.stamp["removed_at"] = None
-        if _has_field(model, "last_seen_run_id"):
-            self.stamp["last_seen_run_id"] = run_id
+        self.stamp = _run_stamp(model, now=now, run_id=run_id)
         # key -> content hash of the row, or None where it is marked removed (a removed row seen again is
         # written: it comes back). Plain SQL, one fetch: the ORM's iterator costs ~1 us a row more, and the
         # run waits for this before its first page is prepared
