@@ -2,6 +2,13 @@ from django.conf import settings
 from django.db import models
 
 
+class AuditEventQuerySet(models.QuerySet):
+    def summaries(self):
+        """Without the before/after/API-response JSON: lists show none of it, and a page of 50 entries
+        would otherwise read and decode 150 JSON documents (a SIM's, each) to throw them away."""
+        return self.defer("before", "after", "api_response")
+
+
 class AuditEvent(models.Model):
     """One thing that happened: who, when, what, to which object, before/after and the API's answer."""
 
@@ -28,6 +35,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=300, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-timestamp", "-id"]

@@ -14,7 +14,7 @@ from .tables import AuditEventTable
 
 
 class AuditEventListView(ObjectListView):
-    queryset = AuditEvent.objects.order_by("-timestamp", "-id")
+    queryset = AuditEvent.objects.summaries().order_by("-timestamp", "-id")
     filterset_class = AuditEventFilterSet
     table_class = AuditEventTable
     page_title = "Audit log"

@@ -94,7 +94,9 @@ class HomeView(ViewerRequiredMixin, TemplateView):
             last_sync=max(runs.values(), key=lambda r: r.pk, default=None),
             recent_commands=commands_recent(limit=6),
             recent_changes=list(
-                AuditEvent.objects.exclude(action="access.denied").order_by("-timestamp", "-id")[:8]
+                AuditEvent.objects.summaries()
+                .exclude(action="access.denied")
+                .order_by("-timestamp", "-id")[:8]
             ),
         )
         return context

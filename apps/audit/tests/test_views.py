@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -70,6 +72,19 @@ def test_list_query_count_is_fixed(viewer_client, django_assert_num_queries, n):
     with django_assert_num_queries(5):  # session, user, permissions x2, one page of events
         response = viewer_client.get(LIST)
     assert min(n, 50) <= len(response.context["table"].page.object_list) <= 50
+
+
+@pytest.mark.parametrize("url", [LIST, "/"])  # the audit list, the home page
+def test_lists_leave_the_json_documents_unread(viewer_client, events, url):
+    """The audit list and the home page's recent changes show no before/after/API answer: not read at all."""
+    with CaptureQueriesContext(connection) as queries:
+        response = viewer_client.get(url)
+    assert response.status_code == 200 and "audited-fleet" in response.content.decode()
+    audit_reads = [q["sql"] for q in queries if 'FROM "audit_auditevent"' in q["sql"]]
+    assert audit_reads
+    for sql in audit_reads:
+        for column in ("before", "after", "api_response"):
+            assert f'"audit_auditevent"."{column}"' not in sql
 
 
 def test_detail_shows_pretty_json_changes_and_request_id(viewer_client, events, django_assert_num_queries):
