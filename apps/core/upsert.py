@@ -251,6 +251,8 @@ class _InsertPlan:
     head: str
     row_sql: str
     suffix: str
+    #: SQL condition "the stored row differs from the proposed one" (content hash, removed mark), or ""
+    different: str = ""
 
     def params(self, rows: list[dict]) -> list[tuple]:
         return _row_params(rows, self.sourced, self.adapted, self.constants)
@@ -264,29 +266,33 @@ class _InsertPlan:
             return
         try:
             with transaction.atomic(using=connection.alias):
-                self._write(connection, params, conflict=False)
+                self._write(connection, params, suffix="")  # no ON CONFLICT: a plain INSERT
         except IntegrityError:
             self.execute(connection, params)
 
-    def execute(self, connection, params: list[tuple]) -> None:
-        self._write(connection, params, conflict=True)
+    def execute(self, connection, params: list[tuple], *, if_different: bool = False) -> int:
+        """The upsert; returns the rows written. ``if_different``: an existing row is updated only if
+        its content hash differs or it is marked removed (the ``different`` condition of the plan)."""
+        suffix = self.suffix
+        if if_different and self.different:
+            suffix = f"{suffix} WHERE {self.different}"
+        return self._write(connection, params, suffix=suffix)
 
-    def _write(self, connection, params: list[tuple], *, conflict: bool) -> None:
+    def _write(self, connection, params: list[tuple], *, suffix: str) -> int:
         if not params:
-            return
+            return 0
         if connection.vendor == "postgresql" and len(params) >= PG_COPY_MIN_ROWS:
-            if conflict:
-                _pg_copy_upsert(connection, self.table, self.columns, params, self.suffix)
-            else:
-                with connection.cursor() as cursor:
-                    _pg_copy(connection, cursor, self.table, self.columns, params)
-            return
-        suffix = self.suffix if conflict else ""
+            if suffix:
+                return _pg_copy_upsert(connection, self.table, self.columns, params, suffix)
+            with connection.cursor() as cursor:
+                _pg_copy(connection, cursor, self.table, self.columns, params)
+            return len(params)
         flat: list = []
         for row in params:
             flat.extend(row)
         width = len(self.columns)
         per_stmt = max(1, _max_params(connection) // width)
+        written = 0
         with connection.cursor() as cursor:
             for start in range(0, len(params), per_stmt):
                 n = min(per_stmt, len(params) - start)
@@ -294,6 +300,8 @@ class _InsertPlan:
                     self.head + ", ".join([self.row_sql] * n) + " " + suffix,
                     flat[start * width : (start + n) * width],
                 )
+                written += cursor.rowcount
+        return written
 
 
 def _insert_plan(
@@ -343,10 +351,26 @@ def _insert_plan(
         head=f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES ",  # noqa: S608
         row_sql="(" + ", ".join(["%s"] * len(fields)) + ")",
         suffix=connection.ops.on_conflict_suffix_sql(fields, OnConflict.UPDATE, update_cols, unique_cols),
+        different=_different_sql(model, connection),
     )
 
 
-def _pg_copy_upsert(connection, table: str, columns: list[str], params: list[tuple], suffix: str) -> None:
+def _different_sql(model: type[Model], connection) -> str:
+    """``ON CONFLICT ... DO UPDATE ... WHERE`` condition: the stored row's content hash is not the one
+    proposed (``EXCLUDED``), or the row is marked removed (seen again, it comes back). "" without a hash."""
+    if not _has_field(model, "content_hash"):
+        return ""
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    digest = qn(model._meta.get_field("content_hash").column)
+    distinct = "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"  # NULL-safe <>
+    condition = f"{table}.{digest} {distinct} EXCLUDED.{digest}"
+    if _has_field(model, "removed_at"):
+        condition += f" OR {table}.{qn(model._meta.get_field('removed_at').column)} IS NOT NULL"
+    return condition
+
+
+def _pg_copy_upsert(connection, table: str, columns: list[str], params: list[tuple], suffix: str) -> int:
     """PostgreSQL: ``COPY`` the page into a session-private temporary table, then ONE
     ``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` from it.
 
@@ -365,6 +389,7 @@ def _pg_copy_upsert(connection, table: str, columns: list[str], params: list[tup
         cursor.execute(f"TRUNCATE {tmp}")
         _pg_copy(connection, cursor, f"_upsert_{table}", columns, params)
         cursor.execute(f"INSERT INTO {qn(table)} ({cols}) SELECT {cols} FROM {tmp} {suffix}")  # noqa: S608
+        return cursor.rowcount
 
 
 def _pg_copy(connection, cursor, table: str, columns: list[str], params: list[tuple]) -> None:
@@ -610,13 +635,21 @@ class PagedUpsert:
         return [k for k, digest in self.known.items() if digest is not None and k not in seen]
 
     def write(self, page: PreparedPage) -> UpsertResult:
-        """Write a prepared page (in the caller's transaction) and remember its keys for the sweep."""
+        """Write a prepared page (in the caller's transaction) and remember its keys for the sweep.
+
+        A changed item whose row already holds exactly its content (written after the run read the table:
+        a rename through the UI stores the API's answer) is left alone and counted unchanged: the run did
+        not change it, and a pass that changed nothing leaves the cached SIM counts alone."""
+        result = page.result
         if page.plan is not None:
             with transaction.atomic(using=self.db):
                 page.plan.insert(self.connection, page.new)
-                page.plan.execute(self.connection, page.changed)
+                written = page.plan.execute(self.connection, page.changed, if_different=True)
+            if written < result.updated:
+                same = result.updated - written
+                result = UpsertResult(result.created, written, result.unchanged + same)
         self.seen.update(page.keys)
-        return page.result
+        return result
 
 
 def upsert_one(*, model: type[Model], row: dict, now: datetime, key: str = "sid") -> Model:

@@ -464,6 +464,27 @@ def test_paged_upsert_new_rows_written_meanwhile_fall_back_to_the_upsert(n):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("n", [3, upsert.PG_COPY_MIN_ROWS + 10])  # VALUES, and COPY on PostgreSQL
+def test_paged_upsert_leaves_alone_rows_written_meanwhile_with_the_same_content(n):
+    """Renames through the UI while a run pages: the run's copy of those SIMs is what the rows already hold
+    (the API's answer, stored by the UI): not written again, and counted unchanged (a pass that changed
+    nothing leaves the cached SIM counts alone: the sync engine goes by these counts)."""
+    from apps.sims.services import sim_from_api
+
+    paged_run([api_sims(n + 2)], run_id=1, now=NOW)
+    pager = PagedUpsert(model=Sim, to_row=sim_fields, run_id=2, now=LATER, seen=set())
+    renamed = [dict(item, unique_name=f"renamed-{i}") for i, item in enumerate(api_sims(n))]
+    prepared = pager.prepare(renamed + api_sims(2, status="inactive", start=n))
+    assert prepared.result == UpsertResult(updated=n + 2)  # against the table as the run found it
+    for item in renamed:  # ... but the UI has written these n since
+        sim_from_api(data=item)
+    assert pager.write(prepared) == UpsertResult(updated=2, unchanged=n)
+    assert Sim.objects.filter(last_seen_run_id=2).count() == 2  # only the two inactive ones written
+    assert Sim.objects.filter(unique_name__startswith="renamed-").count() == n
+    assert Sim.objects.filter(status="inactive").count() == 2
+
+
+@pytest.mark.django_db
 def test_sweep_of_a_paged_run_looks_only_at_the_unseen_keys_live_at_its_start(django_assert_num_queries):
     paged_run([api_sims(4)], run_id=1, now=NOW)
     Sim.objects.filter(unique_name="sim-3").update(removed_at=NOW)  # removed before run 2
