@@ -6,15 +6,19 @@ Run by hand (127.0.0.1 only; PostgreSQL needed):
 
 1. A throw-away database ``bench_load_<pid>`` on the server of DATABASE_URL (dropped at the end).
 2. The sandbox is seeded with ``--sims`` SIMs and served by its own gunicorn (the API, as Twilio would be),
-   niced, and so are its PostgreSQL backends: on a real deployment the API's CPU is not on the dashboard's
-   host. (The sync's own backends are not: that database work is the dashboard's.)
+   niced, on its own SQLite database (a temporary file): on a real deployment the API's CPU, its database's
+   included, is not on the dashboard's host. A niced PostgreSQL backend would not yield to the dashboard:
+   with the kernel's autogroup scheduling (and in containers) nice only ranks processes within one session,
+   and every PostgreSQL backend shares the server's. (The sync's backends stay on PostgreSQL: that database
+   work is the dashboard's.)
 3. The product tables are filled the real way: ``manage.py sync`` (fleets, NAPs, networks, SIMs) from it.
 4. The dashboard runs under gunicorn with the PRODUCTION settings and Redis (``--redis-url``: cache, sessions,
    sync lock) (``PRODUCTION=true``, static files
    collected, a pretend TLS proxy: ``X-Forwarded-Proto: https``).
 5. Locust, headless, ``--users`` operators (bench/locustfile.py), ``--seconds`` per phase:
    phase A alone; phase B while ``manage.py sync sims`` (a full pass over every SIM page) runs in a loop,
-   niced as the Celery worker is in docker-compose.yml.
+   at a low CPU weight as the Celery worker has in docker-compose.yml (``cpu_shares``): its session's
+   autogroup is niced, which is what ranks it against the dashboard's processes.
    Operators arrive at ``--spawn-rate`` per second; statistics are reset once all are there (steady state:
    50 operators all clicking in the same first second is a stampede no real team produces).
 Prints p50/p95/p99 per page and the error count for each phase, and the p95 ratio B/A.
@@ -33,7 +37,7 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -43,27 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
 PASSWORD = "load-test-password-" + secrets.token_hex(4)
-
-
-SANDBOX_APP = "load-sandbox"  # application_name of the sandbox server's database connections
-
-
-def _renice_backends(admin_url: str, stop: threading.Event) -> None:
-    """Every second, nice 19 for the PostgreSQL backends of the sandbox server (found by application_name):
-    the work of the emulated API's database is not on the dashboard's host either (root may renice)."""
-    import psycopg
-
-    done: set[int] = set()
-    with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        while not stop.wait(1.0):
-            rows = conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [SANDBOX_APP]
-            ).fetchall()
-            for (pid,) in rows:
-                if pid not in done:
-                    with contextlib.suppress(OSError):
-                        os.setpriority(os.PRIO_PROCESS, pid, 19)
-                        done.add(pid)
+#: CPU weight of the sync's session: nice 10 weighs 110 against 1024 (nice 0), as cpu_shares 110 would
+SYNC_AUTOGROUP_NICE = 10
 
 
 def free_port() -> int:
@@ -159,36 +144,24 @@ def main() -> None:
         redis.Redis.from_url(args.redis_url).flushdb()
     procs: list[subprocess.Popen] = []
     logs = []
-    stop = threading.Event()
+    sandbox_dir = tempfile.mkdtemp(prefix="bench_load_sandbox_")
     try:
         print(f"database {db_name}; {args.sims:,} SIMs; {os.cpu_count()} CPUs", flush=True)
         run([PY, "manage.py", "migrate", "--noinput", "-v0"], base_env, "migrate")
-        run(
-            [
-                PY,
-                "manage.py",
-                "sandbox_seed",
-                "--sims",
-                str(args.sims),
-                "--fleets",
-                str(args.fleets),
-                "--seed",
-                "1",
-            ],
-            base_env,
-            "seed the sandbox",
-        )
-        # the API (the sandbox) in its own gunicorn, as Twilio would be elsewhere
+        # the API (the sandbox): its own database and its own gunicorn, as Twilio's would be elsewhere
+        sandbox_env = base_env | {"DATABASE_URL": f"sqlite:///{sandbox_dir}/sandbox.sqlite3", "REDIS_URL": ""}
+        run([PY, "manage.py", "migrate", "--noinput", "-v0"], sandbox_env, "migrate the sandbox's database")
+        seed = ["sandbox_seed", "--sims", str(args.sims), "--fleets", str(args.fleets), "--seed", "1"]
+        run([PY, "manage.py", *seed], sandbox_env, "seed the sandbox")
         log = open(RESULTS / "load-sandbox.log", "w")  # noqa: SIM115
         logs.append(log)
-        # its PostgreSQL backends are niced too (_renice_backends): they are the API's CPU as well
-        sandbox_env = base_env | {"DATABASE_URL": f"{db_url}?application_name={SANDBOX_APP}"}
-        renicer = threading.Thread(target=_renice_backends, args=(admin_url, stop), daemon=True)
-        renicer.start()
         procs.append(
             subprocess.Popen(
-                # niced: it stands in for Twilio's servers, whose CPU is not on the dashboard's host
-                ["nice", "-n", "19", PY, "-m", "gunicorn", "supersim_admin.wsgi:application"]
+                # SCHED_IDLE: it stands in for Twilio's servers, whose CPU is not on the dashboard's host.
+                # It runs on what the dashboard leaves, and gives way at once when a dashboard process
+                # wakes up; a nice 19 process would keep its slice (EEVDF: up to 3 ms) at every wakeup of
+                # a request thread between its database queries, some 60 ms on a page of 20 queries.
+                ["chrt", "--idle", "0", PY, "-m", "gunicorn", "supersim_admin.wsgi:application"]
                 + [
                     "-b",
                     f"127.0.0.1:{api_port}",
@@ -309,6 +282,11 @@ def main() -> None:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        # Its own session is its own autogroup (sched_autogroup_enabled): the processes of a session share
+        # one CPU weight against the others', whatever their nice. Niced like that, the session weighs what
+        # the worker's container weighs in docker-compose.yml (cpu_shares) beside the web container.
+        with contextlib.suppress(OSError):  # no autogroup scheduling on this kernel: the nice above stands
+            Path(f"/proc/{syncer.pid}/autogroup").write_text(str(SYNC_AUTOGROUP_NICE))
         try:
             with_sync = phase("with-sync")
         finally:
@@ -318,7 +296,6 @@ def main() -> None:
         passes = Path(sync_log.name).read_text().count("succeeded")
         report(alone, with_sync, args, passes)
     finally:
-        stop.set()
         for proc in procs:
             proc.terminate()
             try:
@@ -330,6 +307,7 @@ def main() -> None:
         with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         shutil.rmtree(ROOT / "staticfiles", ignore_errors=True)
+        shutil.rmtree(sandbox_dir, ignore_errors=True)
 
 
 def report(alone: dict, with_sync: dict, args, passes: int) -> None:
