@@ -17,13 +17,33 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 
+def _td_attrs_are_static(column) -> bool:
+    """Whether the column's ``<td>`` attributes are the same on every row: no callable among them (which
+    django-tables2 calls with each record/value), in the table's attrs or the column's."""
+    attrs = {**column._table.attrs, **column.column.attrs}
+    source = attrs.get("td", attrs.get("cell", {}))
+    return not any(callable(value) for value in source.values())
+
+
+def _td_html(column, cache: dict) -> str:
+    """``column.attrs['td'].as_html()``, worked out once per table render where it is the same on every
+    row (building it took ~0.07 ms per cell: a third of a 50-row audit page's rows)."""
+    html = cache.get(column.name)
+    if html is None:
+        html = column.attrs["td"].as_html()
+        if _td_attrs_are_static(column):
+            cache[column.name] = html
+    return html
+
+
 @register.simple_tag(takes_context=True)
 def table_row(context, row) -> str:
+    cache = row.table.__dict__.setdefault("_core_td_html", {})
     cells = []
     for column, cell in row.items():
         if column.localize is None:
             text = render_value_in_context(cell, context)
         else:  # the |localize / |unlocalize filters
             text = conditional_escape(localize(cell, use_l10n=bool(column.localize)))
-        cells.append(f"<td {column.attrs['td'].as_html()}>{text}</td>")
+        cells.append(f"<td {_td_html(column, cache)}>{text}</td>")
     return mark_safe(f"<tr {row.attrs.as_html()}>{''.join(cells)}</tr>")  # noqa: S308 - escaped above
