@@ -4,6 +4,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core.tables import DateTimeColumn
+
 from .models import AuditEvent
 
 
@@ -12,7 +14,7 @@ def detail_url(record: AuditEvent) -> str:
 
 
 class AuditEventTable(tables.Table):
-    timestamp = tables.DateTimeColumn(
+    timestamp = DateTimeColumn(
         format="Y-m-d H:i:s", linkify=lambda record: detail_url(record), attrs={"a": {"hx-boost": "false"}}
     )
     username = tables.Column(verbose_name="User")

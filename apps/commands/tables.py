@@ -2,6 +2,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core.tables import DateTimeColumn
+
 from .models import IpCommand, SmsCommand
 from .services import payload_bytes
 
@@ -19,7 +21,7 @@ def _direction(value):
 
 class _CommandTable(tables.Table):
     sid = tables.Column(linkify=True, verbose_name="SID", attrs={"td": {"class": "mono"}})
-    date_created = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Created")
+    date_created = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Created")
     direction = tables.Column()
     sim = tables.Column(verbose_name="SIM", accessor="sim_id", attrs={"td": {"class": "mono"}})
     status = tables.Column()

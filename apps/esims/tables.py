@@ -2,6 +2,8 @@ import django_tables2 as tables
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from apps.core.tables import DateTimeColumn
+
 from .models import EsimProfile
 
 
@@ -20,7 +22,7 @@ class EsimProfileTable(tables.Table):
     eid = tables.Column(verbose_name="EID")
     sim = tables.Column(verbose_name="SIM", accessor="sim_id", orderable=False)
     matching_id = tables.Column(verbose_name="Matching ID", orderable=False)
-    date_created = tables.DateTimeColumn(verbose_name="Created", format="Y-m-d H:i")
+    date_created = DateTimeColumn(verbose_name="Created", format="Y-m-d H:i")
 
     class Meta:
         model = EsimProfile

@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from apps.core.choices import badge_class
+from apps.core.tables import DateTimeColumn
 from apps.sims.models import Sim
 
 from .forms import split_megabytes
@@ -98,7 +99,7 @@ class FleetSimTable(tables.Table):
     unique_name = tables.Column(verbose_name="Name")
     status = tables.Column()
     sid = tables.Column(verbose_name="SID", attrs={"td": {"class": "mono text-secondary"}})
-    date_created = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Created")
+    date_created = DateTimeColumn(format="Y-m-d H:i", verbose_name="Created")
 
     class Meta:
         model = Sim

@@ -2,6 +2,8 @@ import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from apps.core.tables import DateTimeColumn
+
 from .models import Network, NetworkAccessProfile
 from .selectors import country_name
 
@@ -59,7 +61,7 @@ class NapTable(tables.Table):
         verbose_name="Fleets", attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}}
     )
     sid = tables.Column(verbose_name="SID", attrs={"td": {"class": "mono text-secondary"}})
-    date_created = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Created")
+    date_created = DateTimeColumn(format="Y-m-d H:i", verbose_name="Created")
 
     class Meta:
         model = NetworkAccessProfile

@@ -3,6 +3,7 @@ from django.urls import NoReverseMatch
 from django.utils.html import format_html
 
 from apps.core.choices import badge_class
+from apps.core.tables import DateTimeColumn
 
 from .models import Sim
 
@@ -63,9 +64,7 @@ class SimTable(tables.Table):
     sid = tables.Column(
         verbose_name="SID", orderable=False, attrs={"td": {"class": "mono text-secondary small"}}
     )
-    date_created = tables.DateTimeColumn(
-        format="Y-m-d H:i", verbose_name="Created", order_by=("date_created", "id")
-    )
+    date_created = DateTimeColumn(format="Y-m-d H:i", verbose_name="Created", order_by=("date_created", "id"))
 
     class Meta:
         model = Sim

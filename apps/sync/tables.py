@@ -1,6 +1,8 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
+from apps.core.tables import DateTimeColumn
+
 from .models import SyncRun
 
 
@@ -9,7 +11,7 @@ class SyncRunTable(tables.Table):
     resource = tables.Column()
     status = tables.Column()
     source = tables.Column()
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Created")
+    created_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Created")
     duration = tables.Column(empty_values=(), orderable=False)
     pages = tables.Column()
     items = tables.Column()

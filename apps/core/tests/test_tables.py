@@ -69,3 +69,47 @@ def test_core_table_rows_match_django_tables2_markup(db):
     assert _tbody(ours) == _tbody(theirs)
     assert "&lt;script&gt;" in ours and "<script>x" not in ours
     assert "table-danger" in ours and "op &lt;b&gt;" in ours
+
+
+def test_datetime_column_renders_what_django_tables2s_does():
+    """apps.core.tables.DateTimeColumn (no template per cell) against django-tables2's own, in a
+    timezone that is not UTC, with a format, the default format, and an empty value."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.core.tables import DateTimeColumn
+
+    class Ours(tables.Table):
+        at = DateTimeColumn(format="Y-m-d H:i:s")
+        short = DateTimeColumn(accessor="at")
+
+    class Theirs(tables.Table):
+        at = tables.DateTimeColumn(format="Y-m-d H:i:s")
+        short = tables.DateTimeColumn(accessor="at")
+
+    records = [{"at": dt.datetime(2024, 5, 1, 23, 30, 5, tzinfo=dt.UTC)}, {"at": None}]
+    request = RequestFactory().get("/")
+    with timezone.override("Europe/Amsterdam"):
+        ours = _tbody(Ours(records, template_name="core/_table.html").as_html(request))
+        theirs = _tbody(Theirs(records, template_name="django_tables2/bootstrap5.html").as_html(request))
+        exported = list(Ours(records).as_values())
+    assert ours == theirs
+    assert "2024-05-02 01:30:05" in ours  # in the current timezone
+    assert exported[1][0] == "2024-05-01 23:30:05+00:00"  # exports: django-tables2's isoformat
+
+
+def test_td_attributes_with_callables_are_worked_out_per_row():
+    """``{% table_row %}`` remembers a column's <td> attributes per table render only where they are the
+    same on every row; attributes computed from the record still are, row by row."""
+
+    class Marked(tables.Table):
+        name = tables.Column(attrs={"td": {"data-name": lambda record: record.name}})
+        same = tables.Column(accessor="name", attrs={"td": {"class": "mono"}})
+
+    request = RequestFactory().get("/")
+    records = [Record("a"), Record("b")]
+    html = Marked(records, template_name="core/_table.html").as_html(request)
+    theirs = Marked(records, template_name="django_tables2/bootstrap5.html").as_html(request)
+    assert _tbody(html) == _tbody(theirs)
+    assert 'data-name="a"' in html and 'data-name="b"' in html and html.count('class="mono"') == 2

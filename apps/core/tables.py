@@ -1,0 +1,21 @@
+"""Columns shared by the dashboard's tables."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.template.defaultfilters import date as date_filter
+from django.utils.timezone import template_localtime
+
+
+class DateTimeColumn(tables.DateTimeColumn):
+    """django-tables2's ``DateTimeColumn`` without a template per cell: the same ``|date`` filter, applied
+    to the value in the current timezone as the template engine would (``expects_localtime``), and the
+    column's default when that gives nothing. Rendering a template for each cell was ~0.4 ms: some 20 ms
+    of a 50-row audit page. Export values (``value()``) are django-tables2's."""
+
+    def __init__(self, format=None, short=True, *args, **kwargs):
+        super().__init__(format, short, *args, **kwargs)
+        self.date_format = format or ("SHORT_DATETIME_FORMAT" if short else "DATETIME_FORMAT")
+
+    def render(self, value, bound_column, **kwargs):
+        return date_filter(template_localtime(value), self.date_format) or bound_column.default
