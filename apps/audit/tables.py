@@ -2,7 +2,9 @@ from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.functional import cached_property
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from apps.core.tables import DateTimeColumn
 
@@ -42,6 +44,42 @@ class AuditEventTable(tables.Table):
         row_attrs = {"class": lambda record: "" if record.success else "table-danger"}
         order_by = ("-timestamp",)
 
+    def fast_cells(self) -> dict:
+        """Each cell's HTML as django-tables2 writes it (``{% table_row %}``: the audit page's rows cost ~1 ms
+        each through django-tables2's per-cell machinery). Proven equal to django-tables2's own rendering
+        in apps/core/tests/test_tables.py."""
+        timestamp = self.base_columns["timestamp"]
+        dash = "—"
+
+        def plain(name):
+            return lambda record: conditional_escape(getattr(record, name) or dash)
+
+        return {
+            "timestamp": lambda record: format_html(
+                '<a hx-boost="false" href="{}">{}</a>',
+                detail_url(record),
+                timestamp.render(value=record.timestamp, bound_column=timestamp),
+            ),
+            "username": plain("username"),
+            "action": plain("action"),
+            "object_repr": lambda record: conditional_escape(
+                self.render_object_repr(record.object_repr, record)
+            ),
+            "success": lambda record: mark_safe(  # noqa: S308 - constant markup
+                '<span class="true">✔</span>' if record.success else '<span class="false">✘</span>'
+            ),
+            "source": lambda record: conditional_escape(record.get_source_display() or dash),
+            "message": lambda record: conditional_escape(
+                self.render_message(record.message) if record.message else dash
+            ),
+            "request_id": lambda record: self.render_request_id(record.request_id),
+            "details": self.render_details,
+        }
+
+    @cached_property
+    def list_url(self) -> str:
+        return reverse("audit:auditevent_list")
+
     def render_object_repr(self, value, record):
         if not (value or record.object_id):
             return "—"
@@ -57,7 +95,7 @@ class AuditEventTable(tables.Table):
     def render_request_id(self, value):
         if not value:
             return "—"
-        url = reverse("audit:auditevent_list") + "?" + urlencode({"request_id": value})
+        url = self.list_url + "?" + urlencode({"request_id": value})
         return format_html(
             '<a class="mono text-secondary" href="{}" title="{}">{}</a>', url, value, value[:8]
         )

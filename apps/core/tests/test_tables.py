@@ -58,6 +58,16 @@ def test_core_table_rows_match_django_tables2_markup(db):
 
     AuditEvent.objects.create(action="sim.rename", username="op <b>", message="<script>x</script>", success=0)
     AuditEvent.objects.create(action="auth.login", username="admin", object_type="sim", object_id="HS1")
+    AuditEvent.objects.create(  # the audit table's own cells (fast_cells): every branch
+        action="fleet.update",
+        object_type="fleet",
+        object_repr="<i>f</i>",
+        object_url="/fleets/HF1/",
+        request_id="0123456789abcdef",
+        message="m" * 200,
+        source=AuditEvent.Source.SYNC,
+    )
+    AuditEvent.objects.create(action="", object_repr="no type")
     request = RequestFactory().get("/audit/")
     request.user = AnonymousUser()
 
@@ -69,6 +79,7 @@ def test_core_table_rows_match_django_tables2_markup(db):
     assert _tbody(ours) == _tbody(theirs)
     assert "&lt;script&gt;" in ours and "<script>x" not in ours
     assert "table-danger" in ours and "op &lt;b&gt;" in ours
+    assert "fleet: &lt;i&gt;f&lt;/i&gt;" in ours and "request_id=0123456789abcdef" in ours and "Sync" in ours
 
 
 def test_datetime_column_renders_what_django_tables2s_does():
