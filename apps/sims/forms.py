@@ -1,6 +1,6 @@
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 
 from apps.fleets.models import Fleet
 
@@ -13,18 +13,22 @@ class FastSelect(forms.Select):
     costs ~0.1 ms per option - 100 ms for a list of 1,000 fleets on every SIM page."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        final_attrs["name"] = name
+        final_attrs = {"name": name, **self.build_attrs(self.attrs, attrs)}  # Django's attribute order
         chosen = "" if value is None else str(value)
         options = []
         for option_value, label in self.choices:
             option_value = "" if option_value is None else str(option_value)
-            options.append((option_value, " selected" if option_value == chosen else "", label))
-        return format_html(
-            "<select{}>{}</select>",
-            flatatt(final_attrs),
-            format_html_join("", '<option value="{}"{}>{}</option>', options),
+            selected = " selected" if option_value == chosen else ""
+            # escaped as format_html would, without its per-call overhead (~450 options on a SIM page)
+            text = conditional_escape(label)
+            options.append(f'<option value="{escape(option_value)}"{selected}>{text}</option>')
+        # attributes as django/forms/widgets/attrs.html writes them (in order; True: bare, False: left out)
+        html_attrs = "".join(
+            f" {escape(key)}" if val is True else f' {escape(key)}="{escape(val)}"'
+            for key, val in final_attrs.items()
+            if val is not False and val is not None
         )
+        return mark_safe(f"<select{html_attrs}>{''.join(options)}</select>")  # noqa: S308 - escaped above
 
 
 class SimStatusForm(forms.Form):
