@@ -6,8 +6,9 @@ Run by hand (127.0.0.1 only; PostgreSQL needed):
 
 1. A throw-away database ``bench_load_<pid>`` on the server of DATABASE_URL (dropped at the end).
 2. The sandbox is seeded with ``--sims`` SIMs and served by its own gunicorn (the API, as Twilio would be),
-   niced, on its own SQLite database (a temporary file): on a real deployment the API's CPU, its database's
-   included, is not on the dashboard's host. A niced PostgreSQL backend would not yield to the dashboard:
+   at idle priority (SCHED_IDLE), on its own SQLite database (a temporary file): on a real deployment the
+   API's CPU, its database's included, is not on the dashboard's host. A niced PostgreSQL backend would not
+   yield to the dashboard:
    with the kernel's autogroup scheduling (and in containers) nice only ranks processes within one session,
    and every PostgreSQL backend shares the server's. (The sync's backends stay on PostgreSQL: that database
    work is the dashboard's.)
@@ -47,7 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
 PASSWORD = "load-test-password-" + secrets.token_hex(4)
-#: CPU weight of the sync's session: nice 10 weighs 110 against 1024 (nice 0), as cpu_shares 110 would
+#: CPU weight of the sync's session: nice 10 weighs 110 against 1024 (nice 0), near what cpu_shares 128 gives
+#: the worker's container beside web's 1024 in docker-compose.yml
 SYNC_AUTOGROUP_NICE = 10
 
 
@@ -158,9 +160,9 @@ def main() -> None:
         procs.append(
             subprocess.Popen(
                 # SCHED_IDLE: it stands in for Twilio's servers, whose CPU is not on the dashboard's host.
-                # It runs on what the dashboard leaves, and gives way at once when a dashboard process
-                # wakes up; a nice 19 process would keep its slice (EEVDF: up to 3 ms) at every wakeup of
-                # a request thread between its database queries, some 60 ms on a page of 20 queries.
+                # It runs on what the dashboard leaves, and the kernel preempts it as soon as a dashboard
+                # thread wakes up (after each of its database queries); a nice 19 process is not always
+                # preempted on a wakeup. Measured side by side: phase B p95 580 ms at nice 19, 400 at idle.
                 ["chrt", "--idle", "0", PY, "-m", "gunicorn", "supersim_admin.wsgi:application"]
                 + [
                     "-b",
