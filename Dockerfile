@@ -4,9 +4,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY requirements ./requirements
+RUN pip install --require-hashes -r requirements/main.txt
 COPY supersim_admin ./supersim_admin
 COPY apps ./apps
-RUN pip install --upgrade pip && pip install .
+RUN pip install --no-deps --no-build-isolation .
 COPY . .
 RUN SECRET_KEY=collectstatic-only PRODUCTION=true ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 app && chown -R app /app

@@ -15,16 +15,21 @@ RUN_ENV := SUPERSIM_API_BASE_URL=http://$(HOST):$(PORT)/sandbox \
 	TWILIO_AUTH_TOKEN=$${SANDBOX_AUTH_TOKEN:-sandbox-auth-token} \
 	PUBLIC_BASE_URL=http://$(HOST):$(PORT)
 
-.PHONY: run test sandbox install install-dev lint format migrate clean
+.PHONY: run test sandbox install install-dev lint format migrate clean lock
 
-$(VENV)/.installed: pyproject.toml
+# Installs come from the lock (requirements/*.txt, exact versions with hashes), so a fresh clone gets what CI
+# tested; pyproject.toml keeps the ranges for those who embed the package. `make lock` refreshes the lock.
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --all-build-deps \
+	--no-emit-index-url --no-emit-find-links
+
+$(VENV)/.installed: requirements/main.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r requirements/main.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -61,6 +66,12 @@ lint: install-dev
 format: install-dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+## make lock: re-resolve requirements/dev.txt and requirements/main.txt from pyproject.toml's ranges (newest
+## versions allowed); commit both files with the change that needs them.
+lock: install-dev
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) --extra dev -o requirements/dev.txt pyproject.toml
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) -c requirements/dev.txt -o requirements/main.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) staticfiles test-results db.sqlite3*
