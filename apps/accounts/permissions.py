@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied
 
 PERM_VIEW = "accounts.view_dashboard"
 PERM_OPERATE = "accounts.operate"
@@ -62,20 +59,3 @@ class OperatorRequiredMixin(AuditedPermissionRequiredMixin):
 
 class AdminRequiredMixin(AuditedPermissionRequiredMixin):
     permission_required = PERM_ADMIN
-
-
-def role_required(perm: str):
-    """Decorator for function views: 403 (audited) unless the user has ``perm``."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not request.user.has_perm(perm):
-                if request.user.is_authenticated:
-                    _record_denied(request)
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator

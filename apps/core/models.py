@@ -2,14 +2,6 @@ from django.conf import settings
 from django.db import models
 
 
-class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
-
-
 class SyncedResource(models.Model):
     """A local copy of one Super SIM API resource, filled by the sync engine.
 

@@ -75,10 +75,6 @@ def networks_sweep(*, run_id: int, now: datetime, seen: set | None = None) -> in
     return sweep(model=Network, run_id=run_id, now=now, seen=seen)
 
 
-def network_from_api(*, data: dict) -> Network:
-    return upsert_one(model=Network, row=network_fields(data), now=timezone.now())
-
-
 # --- network access profiles ------------------------------------------------------------------------------
 def naps_upsert(*, items: list[dict], run_id: int, now: datetime, seen: set | None = None) -> UpsertResult:
     rows = [nap_fields(i) for i in items]

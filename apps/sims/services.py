@@ -108,10 +108,6 @@ def billing_periods_sweep(*, sim_sid: str, run_id: int, now: datetime) -> int:
     return sweep(model=BillingPeriod, run_id=run_id, now=now, sim_id=sim_sid)
 
 
-def billing_period_from_api(*, data: dict) -> BillingPeriod:
-    return upsert_one(model=BillingPeriod, row=billing_period_fields(data), now=timezone.now())
-
-
 # --- IP addresses (per SIM; the API's list is the SIM's whole current set) ---------------------------------
 def sim_ip_addresses_upsert(*, sim_sid: str, items: list[dict], run_id: int, now: datetime) -> UpsertResult:
     """Replace the SIM's set of IP addresses with ``items`` (addresses no longer listed are deleted:

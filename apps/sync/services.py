@@ -128,16 +128,6 @@ def sync_start(
     return runs
 
 
-def sim_details_start(*, sim_sid: str, source: str = SyncRun.Source.UI, user=None) -> SyncRun:
-    from .tasks import sync_sim_details_task
-
-    if user is not None and not getattr(user, "is_authenticated", False):
-        user = None
-    run = SyncRun.objects.create(resource=SIM_DETAILS, scope=sim_sid, source=source, triggered_by=user)
-    sync_sim_details_task.delay_on_commit(sim_sid, run_id=run.pk)
-    return run
-
-
 # --- stale runs -------------------------------------------------------------------------------------------
 def mark_stale_runs(*, now: datetime | None = None) -> int:
     """Fail runs whose worker died: ``running`` with its lock gone, or ``queued`` for too long."""

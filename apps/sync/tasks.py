@@ -43,18 +43,3 @@ def sync_all_task(self, run_ids: list[int] | None = None) -> dict[str, str]:
         if self.request.id:
             SyncRun.objects.filter(pk__in=[r.pk for r in runs]).update(task_id=self.request.id)
     return {run.resource: run.status for run in services.sync_all(runs=runs)}
-
-
-@shared_task(name="sync.sync_sim_details", bind=True, acks_late=True, max_retries=None)
-def sync_sim_details_task(self, sim_sid: str, run_id: int | None = None) -> str:
-    run = SyncRun.objects.filter(pk=run_id).first() if run_id else None
-    if run is not None and run.is_final and not run.retryable:
-        return run.status
-    run = services.sync_sim_details(sim_sid=sim_sid, run=run, source=SyncRun.Source.TASK)
-    if run.status == SyncRun.Status.FAILED and run.retryable and self.request.retries < _max_retries():
-        raise self.retry(
-            args=[sim_sid],
-            kwargs={"run_id": run.pk},
-            countdown=services.retry_countdown(self.request.retries),
-        )
-    return run.status
