@@ -70,7 +70,7 @@ def settings_update_fields(item: dict) -> dict:
 # page view while a sync runs); the UI path changes it only when a SIM's status, fleet or presence changed
 # (not for a rename). Counts written by a sync may so lag by up to SIM_COUNTS_CACHE_SECONDS mid-run.
 def sims_upsert(*, items: list[dict], run_id: int, now: datetime, seen: set | None = None) -> UpsertResult:
-    return bulk_upsert(model=Sim, items=items, to_row=sim_fields, run_id=run_id, now=now, seen=seen)
+    return bulk_upsert(model=Sim, rows=[sim_fields(i) for i in items], run_id=run_id, now=now, seen=seen)
 
 
 def sims_paged_upsert(*, run_id: int, now: datetime, seen: set) -> PagedUpsert:

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -193,82 +194,65 @@ class _Ctx:
         *,
         transform: Callable[[list], object] | None = None,
     ) -> None:
-        """Fetch (prefetching) and write every page; pages are committed in groups (:class:`_Batch`).
+        """Fetch (prefetching) and write every page; pages are committed in groups (:meth:`_write_group`).
         ``transform``: each page's items become ``transform(items)`` in a background thread before ``write``
         gets them (:class:`apps.core.upsert.PagedUpsert`)."""
         pages = self.client.iter_pages(path, params, prefetch=_prefetch(), transform=transform)
-        clock = time.perf_counter
-        batch = _Batch(self)
+        page = self._fetch(pages)
+        while page is not None:
+            page = self._write_group(page, pages, write)
+
+    def _fetch(self, pages: Iterator) -> Any:
+        """The next page (None after the last), the time spent waiting for it counted."""
+        started = time.perf_counter()
         try:
-            while True:
-                started = clock()
-                try:
-                    page = next(pages, None)
-                except BaseException:
-                    batch.commit()  # the pages written so far are complete and good: keep them
-                    raise
-                fetched = clock()
-                self.wait_seconds += fetched - started
-                if page is None:
-                    break
-                batch.begin()
-                result = write(page.items)
-                self.page_done(result.total, result)
-                self.write_seconds += clock() - fetched
-                batch.maybe_commit()
-        except BaseException as exc:
-            batch.rollback(exc)  # a write failed: the open group's pages are undone, the run's counts too
+            return next(pages, None)
+        finally:
+            self.wait_seconds += time.perf_counter() - started
+
+    def _write_group(self, page, pages: Iterator, write: Callable[[list], object]) -> Any:
+        """Write ``page`` and the pages after it in ONE transaction, committed after ``SYNC_COMMIT_PAGES``
+        pages or ``SYNC_COMMIT_SECONDS`` seconds, whichever comes first, or after the last page; return the
+        page that follows the group (fetched outside the transaction; None after the last).
+
+        A group is short (a few hundred ms), so other writers (the UI, SQLite's one write lock) wait little,
+        and each hot index page is written once per group rather than once per page. An error while writing
+        rolls the group back: local rows stay as they were and the run's counters go back to the group's
+        start. An error while fetching commits the pages already written, then is raised.
+        """
+        max_pages = max(1, int(getattr(settings, "SYNC_COMMIT_PAGES", 10)))
+        max_seconds = float(getattr(settings, "SYNC_COMMIT_SECONDS", 0.5))
+        saved = {name: getattr(self.run, name) for name in _COUNTERS}
+        opened = time.monotonic()
+        full = False
+        fetch_error: BaseException | None = None
+        try:
+            with transaction.atomic():
+                written = 0
+                while page is not None:
+                    started = time.perf_counter()
+                    result = write(page.items)
+                    self.page_done(result.total, result)
+                    self.write_seconds += time.perf_counter() - started
+                    written += 1
+                    if written >= max_pages or time.monotonic() - opened >= max_seconds:
+                        full = True
+                        break
+                    try:
+                        page = self._fetch(pages)
+                    except BaseException as exc:  # the pages written so far are complete and good: keep them
+                        fetch_error = exc
+                        break
+        except BaseException:
+            for name, value in saved.items():
+                setattr(self.run, name, value)
             raise
-        batch.commit()
+        if fetch_error is not None:
+            raise fetch_error
+        return self._fetch(pages) if full else None
 
 
 _COUNTERS = ("pages", "items", "created", "updated", "unchanged")
-
-
-class _Batch:
-    """Pages written in ONE transaction, committed every ``SYNC_COMMIT_PAGES`` pages or
-    ``SYNC_COMMIT_SECONDS`` seconds, whichever comes first.
-
-    A commit per page rewrites the same hot index pages (SQLite: into the WAL) at every page; grouping a
-    few pages writes each once per group (SQLite: the commit cost of 100k SIMs fell from ~1.4 s to ~0.5 s).
-    A group is short (a few hundred ms), so other writers (the UI, SQLite's one write lock) wait little. On
-    an error while writing, the open group is rolled back, local rows stay as they were and the run's
-    counters go back to the last commit; an error while fetching commits the pages already written.
-    """
-
-    def __init__(self, ctx: _Ctx):
-        self.ctx = ctx
-        self.atomic = None
-        self.pages = 0
-        self.opened = 0.0
-        self.max_pages = max(1, int(getattr(settings, "SYNC_COMMIT_PAGES", 10)))
-        self.max_seconds = float(getattr(settings, "SYNC_COMMIT_SECONDS", 0.5))
-        self.saved = {}
-
-    def begin(self) -> None:
-        if self.atomic is None:
-            self.saved = {name: getattr(self.ctx.run, name) for name in _COUNTERS}
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
-            self.pages = 0
-            self.opened = time.monotonic()
-
-    def maybe_commit(self) -> None:
-        self.pages += 1
-        if self.pages >= self.max_pages or time.monotonic() - self.opened >= self.max_seconds:
-            self.commit()
-
-    def commit(self) -> None:
-        if self.atomic is not None:
-            atomic, self.atomic = self.atomic, None
-            atomic.__exit__(None, None, None)
-
-    def rollback(self, exc: BaseException) -> None:
-        if self.atomic is not None:
-            atomic, self.atomic = self.atomic, None
-            atomic.__exit__(type(exc), exc, exc.__traceback__)
-            for name, value in self.saved.items():
-                setattr(self.ctx.run, name, value)
 
 
 def _reset(run: SyncRun, *, lock, now: datetime) -> None:
