@@ -19,7 +19,8 @@ The sync overlaps fetching, preparing and writing: a prefetch thread downloads u
 ahead (``SYNC_PREFETCH_PAGES``), a second one hashes, compares and builds the rows of each page
 (``apps.core.upsert.PagedUpsert``), while the page before is written; for (c)/(d) the time spent writing and
 the time spent waiting for a page (fetching and preparing not hidden behind writing) are printed too. (a) and
-(b) run at Python's default thread switch interval; the sync sets ``SYNC_SWITCH_INTERVAL`` for its runs only.
+(b) run at Python's default thread switch interval; (c) and (d) at a Celery worker's
+(``supersim_admin.celery.WORKER_SWITCH_INTERVAL``), where the sync runs in production.
 """
 
 from __future__ import annotations
@@ -168,11 +169,17 @@ def main() -> None:
         from apps.sims.models import Sim
         from apps.sync import services
         from apps.sync.models import SyncRun
+        from supersim_admin.celery import WORKER_SWITCH_INTERVAL
 
         def timed_sync():
             (run,) = services.runs_create(resources=["sims"], source=SyncRun.Source.CLI)
+            default_interval = sys.getswitchinterval()
+            sys.setswitchinterval(WORKER_SWITCH_INTERVAL)  # as in a Celery worker, where syncs run
             t0, cpu0, srv0 = time.perf_counter(), time.process_time(), server_cpu(server.pid)
-            services.sync_resource(run=run)
+            try:
+                services.sync_resource(run=run)
+            finally:
+                sys.setswitchinterval(default_interval)
             took = time.perf_counter() - t0
             run.cpu = (time.process_time() - cpu0, server_cpu(server.pid) - srv0)
             assert run.status == SyncRun.Status.SUCCEEDED, run.error

@@ -155,9 +155,6 @@ CELERY_BEAT_SCHEDULE: dict = {
 # apps.sync: lock lifetime (extended per page), task retries on rate limits/outages, usage windows
 SYNC_LOCK_TIMEOUT = env.int("SYNC_LOCK_TIMEOUT", default=600)
 SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=2)
-# the interpreter's thread switch interval while a sync runs (seconds; Python's default is 0.005): the
-# threads that fetch and prepare pages get the GIL back sooner after each read (apps.sync.services)
-SYNC_SWITCH_INTERVAL = env.float("SYNC_SWITCH_INTERVAL", default=0.001)
 # pages written per transaction during a sync (a commit every N pages or S seconds, whichever first)
 SYNC_COMMIT_PAGES = env.int("SYNC_COMMIT_PAGES", default=10)
 SYNC_COMMIT_SECONDS = env.float("SYNC_COMMIT_SECONDS", default=0.5)

@@ -18,11 +18,8 @@ written again by the next run).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -53,38 +50,6 @@ class LockLost(Exception):
 
 def _prefetch() -> int:
     return int(getattr(settings, "SYNC_PREFETCH_PAGES", 2))
-
-
-_switching = threading.Lock()
-_switching_runs = 0
-_switching_saved = 0.0
-
-
-@contextlib.contextmanager
-def prompt_thread_switching() -> Iterator[None]:
-    """``sys.setswitchinterval(SYNC_SWITCH_INTERVAL)`` while at least one run of this process is going on.
-
-    A run is three threads (fetching, preparing, writing). A thread that gave up the GIL for a socket read
-    or a database step waits, to get it back, until the thread holding it has run for the switch interval
-    (5 ms by default), and reading one page takes several such reads: with 1 ms, the fetching thread keeps
-    pace with the API (100k SIMs, no-change re-sync: 1.35x -> 1.02x the bare download, bench/sync.py).
-    The process-wide value is restored when the last run of the process ends.
-    """
-    global _switching_runs, _switching_saved
-    interval = float(getattr(settings, "SYNC_SWITCH_INTERVAL", 0.001))
-    with _switching:
-        if _switching_runs == 0:
-            _switching_saved = sys.getswitchinterval()
-            if interval > 0:
-                sys.setswitchinterval(interval)
-        _switching_runs += 1
-    try:
-        yield
-    finally:
-        with _switching:
-            _switching_runs -= 1
-            if _switching_runs == 0:
-                sys.setswitchinterval(_switching_saved)
 
 
 def lock_name(run: SyncRun) -> str:
@@ -316,7 +281,7 @@ def sync_resource(
     try:
         _reset(run, lock=lock, now=now)
         runner = {"list": _run_list, "per_nap": _run_per_nap, "usage": _run_usage}[resource.kind]
-        with relaxed_durability(), prompt_thread_switching():
+        with relaxed_durability():
             status, error = runner(ctx, resource)
         _finish(run, status, error=error)
         if resource.kind == "usage" and status != SyncRun.Status.FAILED:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
 from datetime import timedelta
 
 import pytest
@@ -255,30 +254,24 @@ def test_pages_are_committed_in_groups_and_a_failing_write_undoes_only_its_group
     assert sync("sims").status == S.SUCCEEDED and Sim.objects.filter(removed_at__isnull=True).count() == 30
 
 
-def test_thread_switching_is_prompt_while_runs_go_on_and_restored_after_the_last(sandbox, settings):
-    settings.SYNC_SWITCH_INTERVAL = 0.001
+def test_a_sync_in_a_web_process_leaves_the_thread_switch_interval_alone(sandbox):
     default = sys.getswitchinterval()
     inside: list[float] = []
     services.sync_resource(
         run=services.runs_create(resources=["fleets"], source=SyncRun.Source.CLI)[0],
         progress=lambda run, n: inside.append(sys.getswitchinterval()),
     )
-    assert inside and set(inside) == {0.001}
+    assert inside and set(inside) == {default}
     assert sys.getswitchinterval() == default
-    # two overlapping runs in one process: the value stays until the LAST one ends
-    first_in, second_out = threading.Event(), threading.Event()
 
-    def other_run():
-        with services.prompt_thread_switching():
-            first_in.set()
-            second_out.wait(5)
 
-    other = threading.Thread(target=other_run)
-    other.start()
-    assert first_in.wait(5)
-    with services.prompt_thread_switching():
+def test_a_celery_worker_switches_threads_every_millisecond():
+    from celery.signals import worker_init
+
+    default = sys.getswitchinterval()
+    assert default == 0.005  # Python's own: the test process is not a worker
+    try:
+        worker_init.send(sender=None)  # what `celery worker` sends as it starts
         assert sys.getswitchinterval() == 0.001
-    assert sys.getswitchinterval() == 0.001  # the other run still goes on
-    second_out.set()
-    other.join(5)
-    assert sys.getswitchinterval() == default
+    finally:
+        sys.setswitchinterval(default)
