@@ -177,3 +177,20 @@ def test_the_service_refuses_an_empty_job(db, operator):
     with pytest.raises(services.BulkNothingToDo):
         services.sims_bulk_create_job(user=operator, action="status", value="active", sids=[])
     assert not Job.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_javascript_the_confirmation_is_a_page_whose_yes_starts_the_job(
+    sandbox_sims,  # noqa: F811
+    operator_client,
+):
+    inactive = Sim.objects.filter(status="inactive").count()
+    data = {"bulk_action": "status", "bulk_status": "active", "bulk_scope": "filter", "status": "inactive"}
+    asked = operator_client.post(BULK, data)  # a plain form post
+    assert asked.status_code == 200
+    body = asked.content.decode()
+    assert "<title>Confirm the bulk action" in body and f"Change status of {inactive} SIMs to Active?" in body
+    assert f'name="bulk_confirmed" value="{inactive}"' in body and 'name="status" value="inactive"' in body
+    assert not Job.objects.exists()
+    started = operator_client.post(BULK, {**data, "bulk_confirmed": inactive})
+    assert started.status_code == 302 and started["Location"] == Job.objects.get().get_absolute_url()
