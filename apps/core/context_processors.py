@@ -13,6 +13,7 @@ NAV_ITEMS = [
     ("Commands", "commands:command_list"),
     ("Usage", "usage:usage_overview"),
     ("Sync", "sync:syncrun_list"),
+    ("Jobs", "core:job_list"),
     ("Audit log", "audit:auditevent_list"),
 ]
 

@@ -1,5 +1,9 @@
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
+
+from .jobs import job_kinds
+from .models import Job
 
 
 class BootstrapFilterSet(django_filters.FilterSet):
@@ -39,3 +43,23 @@ def removed_filter(**kwargs) -> django_filters.ChoiceFilter:
         choices=[("all", "Show removed too"), ("only", "Only removed")],
         **kwargs,
     )
+
+
+class JobFilterSet(BootstrapFilterSet):
+    """The jobs index: by kind (every registered handler), status, and who started the job."""
+
+    kind = django_filters.ChoiceFilter(choices=lambda: [(k, k) for k in job_kinds()], empty_label="Any kind")
+    status = django_filters.ChoiceFilter(choices=Job.Status.choices, empty_label="Any status")
+    user = django_filters.ModelChoiceFilter(
+        field_name="created_by",
+        label="Started by",
+        to_field_name="username",
+        empty_label="Anyone",
+        queryset=lambda request: (
+            get_user_model().objects.filter(jobs__isnull=False).distinct().order_by("username")
+        ),
+    )
+
+    class Meta:
+        model = Job
+        fields: list[str] = []

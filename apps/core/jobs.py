@@ -48,6 +48,11 @@ def register_job_handler(kind: str) -> Callable[[Handler], Handler]:
     return decorator
 
 
+def job_kinds() -> list[str]:
+    """The kinds of job this installation runs (every registered handler), sorted."""
+    return sorted(_HANDLERS)
+
+
 def chunk_size() -> int:
     return getattr(settings, "JOB_CHUNK_SIZE", 200)
 

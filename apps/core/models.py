@@ -82,6 +82,17 @@ class Job(models.Model):
     def percent(self) -> int:
         return int(100 * self.processed / self.total) if self.total else 100
 
+    badge_colors = {
+        "succeeded": "success",
+        "partial": "warning",
+        "failed": "danger",
+        "cancelled": "secondary",
+    }
+
+    @property
+    def status_badge_class(self) -> str:
+        return f"text-bg-{self.badge_colors.get(self.status, 'primary')}"
+
 
 class JobItem(models.Model):
     class Status(models.TextChoices):

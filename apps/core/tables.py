@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.template.defaultfilters import date as date_filter
+from django.utils.html import format_html
 from django.utils.timezone import template_localtime
+
+from .models import Job
 
 
 class DateTimeColumn(tables.DateTimeColumn):
@@ -19,3 +22,46 @@ class DateTimeColumn(tables.DateTimeColumn):
 
     def render(self, value, bound_column, **kwargs):
         return date_filter(template_localtime(value), self.date_format) or bound_column.default
+
+
+class JobTable(tables.Table):
+    """The jobs index: what, who, when, progress and outcome; each row links to the job's page."""
+
+    id = tables.Column(verbose_name="Job", linkify=True, attrs={"a": {"hx-boost": "false"}})
+    title = tables.Column(linkify=True, attrs={"a": {"hx-boost": "false"}})
+    kind = tables.Column(attrs={"td": {"class": "mono small"}})
+    created_by = tables.Column(verbose_name="Started by", default="—")
+    created_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Started")
+    progress = tables.Column(empty_values=(), orderable=False)
+    status = tables.Column(verbose_name="Outcome")
+
+    class Meta:
+        model = Job
+        fields = ("id", "title", "kind", "created_by", "created_at", "progress", "status")
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "job-table"}
+        row_attrs = {"data-job": lambda record: record.pk}
+        order_by = ("-created_at",)
+
+    def render_id(self, value):
+        return f"#{value}"
+
+    def render_progress(self, record):
+        return format_html(
+            '<progress max="{}" value="{}" aria-label="Job progress">{}%</progress> '
+            '<span class="small">{} of {} done · {} succeeded · {} failed</span>',
+            record.total or 1,
+            record.processed,
+            record.percent,
+            record.processed,
+            record.total,
+            record.succeeded,
+            record.failed,
+        )
+
+    def render_status(self, record):
+        return format_html(
+            '<span class="badge {}" data-job-status="{}">{}</span>',
+            record.status_badge_class,
+            record.status,
+            record.get_status_display(),
+        )

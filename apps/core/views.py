@@ -14,9 +14,11 @@ from django_tables2 import LazyPaginator, SingleTableMixin
 from apps.accounts.permissions import PERM_OPERATE, OperatorRequiredMixin, ViewerRequiredMixin
 
 from .csvsafe import csv_rows
-from .htmx import HTMX_STOP_POLLING, trigger
+from .filtersets import JobFilterSet
+from .htmx import HTMX_STOP_POLLING, is_htmx, render_page_or_partial, trigger
 from .jobs import job_retry_failed
 from .models import Job, JobItem
+from .tables import JobTable
 
 
 class ObjectListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
@@ -114,9 +116,49 @@ def health(request):
 
 
 # --- background jobs -------------------------------------------------------------------------------------
+JOBS_POLLER_ID = "jobs-poller"
+
+
+class JobListView(ObjectListView):
+    """The jobs index, newest first, filtered by kind, status and who started them (viewers may look).
+
+    While a job shown on the page is pending or running, the list refreshes itself every 2 s (its poller
+    element); the poll is answered with 286 (htmx swaps it and stops) once every job shown is final."""
+
+    queryset = Job.objects.select_related("created_by").order_by("-created_at", "-id")
+    filterset_class = JobFilterSet
+    table_class = JobTable
+    partial_template_name = "core/_job_list.html"
+    page_title = "Jobs"
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        htmx = getattr(request, "htmx", None)
+        if htmx and htmx.trigger == JOBS_POLLER_ID and not self.polling:
+            response.status_code = HTMX_STOP_POLLING
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["table"].page
+        rows = page.object_list if page else []
+        self.polling = any(not row.record.is_final for row in rows)
+        context.update(polling=self.polling, poller_id=JOBS_POLLER_ID)
+        return context
+
+
 class JobDetailView(ViewerRequiredMixin, DetailView):
+    """A job: progress, counts, actions and its items (the first 200, optionally one status only).
+
+    While the job is not final the page's ``#job-detail`` partial polls this URL every second and is
+    replaced by the answer (rows, counts and actions follow the job: "Retry the failed" appears once items
+    failed); once the job is final the poll is answered with 286 (htmx swaps it and stops polling) and a
+    ``jobFinished`` event."""
+
     model = Job
+    queryset = Job.objects.select_related("created_by")
     template_name = "core/job_detail.html"
+    partial_template_name = "core/_job_detail.html"
     context_object_name = "job"
 
     def get_context_data(self, **kwargs):
@@ -135,17 +177,11 @@ class JobDetailView(ViewerRequiredMixin, DetailView):
         )
         return context
 
-
-class JobProgressView(ViewerRequiredMixin, DetailView):
-    """The progress partial, polled by htmx every second; answers 286 (stop polling) once the job is final."""
-
-    model = Job
-    template_name = "core/_job_progress.html"
-    context_object_name = "job"
-
     def render_to_response(self, context, **kwargs):
-        response = super().render_to_response(context, **kwargs)
-        if self.object.is_final:
+        response = render_page_or_partial(
+            self.request, page=self.template_name, partial=self.partial_template_name, context=context
+        )
+        if is_htmx(self.request) and self.object.is_final:
             response.status_code = HTMX_STOP_POLLING
             trigger(response, "jobFinished", {"id": self.object.pk, "status": self.object.status})
         return response

@@ -86,7 +86,10 @@ class SimRenameForm(forms.Form):
 
 
 class SimBulkForm(forms.Form):
-    """A bulk action on the selected SIMs or on every SIM the current filter matches."""
+    """A bulk action on the selected SIMs or on every SIM the current filter matches.
+
+    ``bulk_confirmed`` is the number of SIMs the person was shown and confirmed (see ``SimBulkView``);
+    empty on the first, asking, POST."""
 
     ACTIONS = [("status", "Change status"), ("fleet", "Move to fleet")]
     SCOPES = [("selected", "Selected SIMs"), ("filter", "Every SIM matching the filter")]
@@ -104,6 +107,7 @@ class SimBulkForm(forms.Form):
         widget=FastSelect,
     )
     bulk_scope = forms.ChoiceField(choices=SCOPES, initial="selected")
+    bulk_confirmed = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,3 +133,12 @@ class SimBulkForm(forms.Form):
     def value(self) -> str:
         data = self.cleaned_data
         return data["bulk_status"] if data["bulk_action"] == "status" else data["bulk_fleet"].sid
+
+    def question(self, count: int) -> str:
+        """What the confirmation asks, naming how many SIMs the job changes: "Change status of 1,234 SIMs
+        to Inactive?" or "Move 3 SIMs to fleet Trackers?" (a valid form only)."""
+        data = self.cleaned_data
+        sims = f"{count:,} SIM" + ("" if count == 1 else "s")
+        if data["bulk_action"] == "status":
+            return f"Change status of {sims} to {SimStatusUpdate(data['bulk_status']).label}?"
+        return f"Move {sims} to fleet {data['bulk_fleet']}?"

@@ -289,6 +289,10 @@ def sim_refresh(*, sim: Sim) -> Sim:
 BULK_KINDS = {"status": "sims.bulk_status", "fleet": "sims.bulk_fleet"}
 
 
+class BulkNothingToDo(ValueError):
+    """A bulk job over no SIM at all: refused, nothing is created (no "0 SIM(s)" job)."""
+
+
 def sims_bulk_create_job(
     *,
     user,
@@ -299,7 +303,8 @@ def sims_bulk_create_job(
     request=None,
 ):
     """A background job changing the status (``action="status"``) or the fleet (``"fleet"``, value = fleet
-    SID) of many SIMs; returns the :class:`apps.core.models.Job` (its page shows live progress)."""
+    SID) of many SIMs; returns the :class:`apps.core.models.Job` (its page shows live progress).
+    Raises :class:`BulkNothingToDo` (and creates nothing) when there is no SIM to change."""
     from apps.core.jobs import job_create
 
     if action not in BULK_KINDS:
@@ -310,6 +315,8 @@ def sims_bulk_create_job(
         keys = list(sims_queryset.order_by("id").values_list("sid", flat=True).iterator(chunk_size=5000))
     else:
         keys = list(dict.fromkeys(sids or []))
+    if not keys:
+        raise BulkNothingToDo("no SIM to change")
     payload = {action: value}
     if action == "status":
         title = f"Set status '{value}' on {len(keys):,} SIM(s)"

@@ -9,7 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.permissions import PERM_OPERATE, OperatorRequiredMixin, ViewerRequiredMixin
 from apps.core.csvsafe import csv_rows
-from apps.core.htmx import HTMX_STOP_POLLING, is_htmx, trigger
+from apps.core.htmx import HTMX_STOP_POLLING, is_htmx, render_page_or_partial, trigger
 from apps.core.views import ObjectListView
 from apps.supersim.errors import SuperSimError
 
@@ -268,40 +268,87 @@ class SimSyncDetailsView(OperatorRequiredMixin, View):
 
 
 class SimBulkView(OperatorRequiredMixin, View):
-    """Start a bulk job on the selected SIMs or on the whole current filter; then go to the job page."""
+    """Start a bulk job on the selected SIMs or on every SIM the current filter matches, in two steps.
+
+    A POST without ``bulk_confirmed`` starts nothing: it answers with a confirmation naming how many SIMs
+    the job would change ("Change status of 1,234 SIMs to Inactive?"), a form that posts the same action,
+    scope, filter and selection back with that count. The job starts only when ``bulk_confirmed`` equals
+    the count now (otherwise the confirmation is asked again, 409). No SIM to change, an invalid form or
+    filter: refused with a message (422), no job. Then the job page (an htmx client redirect)."""
 
     http_method_names = ["post"]
 
     def post(self, request):
         form = SimBulkForm(request.POST)
         if not form.is_valid():
-            errors = "; ".join(e for errs in form.errors.values() for e in errs)
-            messages.error(request, f"Bulk action not started: {errors}")
-            response = render(request, "sims/_bulk_errors.html", {"bulk_form": form}, status=422)
-            return response
+            return self.refused(request, [e for errs in form.errors.values() for e in errs])
         data = form.cleaned_data
         if data["bulk_scope"] == "filter":
             filterset = SimFilterSet(request.POST, queryset=selectors.sim_list_queryset())
             if not filterset.is_valid():
-                messages.error(request, "Bulk action not started: the filter is not valid.")
-                return render(request, "sims/_bulk_errors.html", {"bulk_form": form}, status=422)
-            job = services.sims_bulk_create_job(
-                user=request.user,
-                action=data["bulk_action"],
-                value=form.value,
-                sims_queryset=filterset.qs,
-                request=request,
-            )
+                return self.refused(request, ["the filter is not valid."])
+            targets = filterset.qs
+            filter_names = list(filterset.filters)
         else:
-            known = Sim.objects.filter(sid__in=data["sids"]).values_list("sid", flat=True)
+            targets = Sim.objects.filter(sid__in=data["sids"])
+            filter_names = []
+        count = targets.count()
+        if not count:
+            if data["bulk_scope"] == "filter":
+                return self.refused(request, ["No SIM matches the filter: nothing was started."])
+            return self.refused(
+                request, ["None of the selected SIMs is in the local database: nothing was started."]
+            )
+        confirmed = data.get("bulk_confirmed")
+        if confirmed != count:
+            return self.ask(request, form, count=count, confirmed=confirmed, filter_names=filter_names)
+        try:
             job = services.sims_bulk_create_job(
                 user=request.user,
                 action=data["bulk_action"],
                 value=form.value,
-                sids=list(known),
+                sims_queryset=targets,
                 request=request,
             )
+        except services.BulkNothingToDo:  # the last SIMs went away since the count
+            return self.refused(request, ["No SIM left to change: nothing was started."])
         messages.success(request, f"Job started: {job.title}.")
         url = job.get_absolute_url()
         response = HttpResponseClientRedirect(url) if is_htmx(request) else HttpResponseRedirect(url)
         return trigger(response, "simsBulkStarted", {"job": job.pk})
+
+    def _answer(self, request, context: dict, status: int):
+        return render_page_or_partial(
+            request,
+            page="sims/bulk_answer.html",
+            partial="sims/_bulk_answer.html",
+            context=context,
+            status=status,
+        )
+
+    def refused(self, request, errors: list[str]):
+        messages.error(request, "Bulk action not started: " + " ".join(errors))
+        return self._answer(request, {"errors": errors, "page_title": "Bulk action not started"}, 422)
+
+    def ask(self, request, form, *, count: int, confirmed: int | None, filter_names: list[str]):
+        """The confirmation: the question, and the POST's action, scope, selection and filter as hidden
+        fields with ``bulk_confirmed`` = ``count``."""
+        keep = {"bulk_action", "bulk_status", "bulk_fleet", "bulk_scope", "sids", *filter_names}
+        hidden = [(k, v) for k, values in request.POST.lists() if k in keep for v in values if v != ""]
+        changed = ""
+        if confirmed is not None:
+            what = (
+                "The filter now matches"
+                if form.cleaned_data["bulk_scope"] == "filter"
+                else "The selection has"
+            )
+            changed = f"{what} {count:,} SIMs, not {confirmed:,}: nothing was started."
+        context = {
+            "question": form.question(count),
+            "changed": changed,
+            "scope": form.cleaned_data["bulk_scope"],
+            "count": count,
+            "hidden": hidden,
+            "page_title": "Confirm the bulk action",
+        }
+        return self._answer(request, context, 200 if confirmed is None else 409)

@@ -1,4 +1,5 @@
-// SIM pages: bulk selection on the list (checkboxes live in the htmx-swapped table), bulk action fields.
+// SIM pages: bulk selection on the list (checkboxes live in the htmx-swapped table), bulk action fields,
+// the bulk confirmation (rendered by the server into #bulk-answer): Cancel, or any change, drops it.
 (function () {
   "use strict";
 
@@ -28,8 +29,21 @@
     });
   }
 
+  function clearAnswer() {
+    const answer = document.getElementById("bulk-answer");
+    if (answer) answer.replaceChildren();
+  }
+
+  document.addEventListener("click", function (event) {
+    const cancel = event.target.closest && event.target.closest("[data-bulk-cancel]");
+    if (!cancel) return;
+    event.preventDefault();
+    clearAnswer();
+  });
+
   document.addEventListener("change", function (event) {
     const target = event.target;
+    if (target.closest && target.closest("#bulk-form, #filter-form, #object-list")) clearAnswer();
     if (target.id === "select-page") {
       boxes().forEach(function (b) { b.checked = target.checked; });
       updateCount();
@@ -45,5 +59,8 @@
     updateCount();
   });
   // a new page of the table: the selection starts empty again
-  document.body.addEventListener("htmx:afterSettle", updateCount);
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    updateCount();
+    if (event.detail && event.detail.target && event.detail.target.id === "object-list") clearAnswer();
+  });
 })();

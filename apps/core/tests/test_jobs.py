@@ -107,7 +107,7 @@ def test_job_pages_progress_retry_and_csv(operator_client, operator):
     assert job.status == Job.Status.PARTIAL
     page = operator_client.get(f"/jobs/{job.pk}/")
     assert page.status_code == 200 and b"Retry the 1 failed" in page.content
-    progress = operator_client.get(f"/jobs/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    progress = operator_client.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
     assert progress.status_code == 286  # final: htmx stops polling
     assert "jobFinished" in progress["HX-Trigger"]
     csv_text = b"".join(operator_client.get(f"/jobs/{job.pk}/results.csv").streaming_content).decode()
@@ -123,7 +123,7 @@ def test_progress_keeps_polling_while_running(viewer_client, operator):
     job = Job.objects.create(
         kind="test.echo", title="Running", status="running", total=10, processed=4, created_by=operator
     )
-    response = viewer_client.get(f"/jobs/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    response = viewer_client.get(f"/jobs/{job.pk}/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert b'hx-trigger="every 1s"' in response.content and b"4</span> of 10" in response.content
 

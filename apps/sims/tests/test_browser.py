@@ -57,6 +57,8 @@ def test_operator_filters_opens_a_sim_and_activates_it(sandbox_sims, page, live_
     page.select_option("#bulk-action", "status")
     page.select_option("select[name=bulk_status]", "inactive")
     page.click("#bulk-selected")
+    page.wait_for_selector("#bulk-question:has-text('Change status of 2 SIMs to Inactive?')")
+    page.click("#bulk-confirm-yes")
     page.wait_for_url("**/jobs/*/")
     page.wait_for_selector("[data-job-status='succeeded']", timeout=15_000)
     assert set(Sim.objects.filter(sid__in=chosen).values_list("status", flat=True)) == {"inactive"}

@@ -29,6 +29,7 @@ def test_bulk_activate_20_selected_sims_with_results_and_retry(sandbox_sims, ope
             "bulk_status": "active",
             "bulk_scope": "selected",
             "sids": [s.sid for s in sims],
+            "bulk_confirmed": 20,  # the count the confirmation showed
         },
         HTTP_HX_REQUEST="true",
     )
@@ -71,7 +72,13 @@ def test_bulk_move_the_whole_filter_to_a_fleet(sandbox_sims, operator_client):  
     assert members
     response = operator_client.post(
         BULK,
-        {"bulk_action": "fleet", "bulk_fleet": target.sid, "bulk_scope": "filter", "fleet": source.sid},
+        {
+            "bulk_action": "fleet",
+            "bulk_fleet": target.sid,
+            "bulk_scope": "filter",
+            "fleet": source.sid,
+            "bulk_confirmed": len(members),
+        },
     )
     assert response.status_code == 302
     job = Job.objects.get()
@@ -93,3 +100,97 @@ def test_bulk_form_errors_start_nothing(operator_client):
     )
     assert response.status_code == 422  # not a status an operator may ask for
     assert not Job.objects.exists()
+
+
+# --- confirmation with the count; an empty match is refused (issue 14) -----------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_whole_filter_asks_with_the_count_and_starts_only_once_confirmed(sandbox_sims, operator_client):  # noqa: F811
+    inactive = set(Sim.objects.filter(status="inactive").values_list("sid", flat=True))
+    assert len(inactive) > 1
+    data = {"bulk_action": "status", "bulk_status": "active", "bulk_scope": "filter", "status": "inactive"}
+    asked = operator_client.post(BULK, data, HTTP_HX_REQUEST="true")
+    assert asked.status_code == 200
+    assert f"Change status of {len(inactive)} SIMs to Active?" in asked.content.decode()
+    assert not Job.objects.exists()  # asking starts nothing
+    # what the person confirms: the same action, the same filter and the count they were shown
+    confirmed = operator_client.post(BULK, {**data, "bulk_confirmed": len(inactive)}, HTTP_HX_REQUEST="true")
+    assert confirmed.status_code == 200
+    job = Job.objects.get()
+    assert confirmed["HX-Redirect"] == job.get_absolute_url()
+    assert set(job.items.values_list("key", flat=True)) == inactive
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_confirmed_count_that_no_longer_matches_asks_again(sandbox_sims, operator_client):  # noqa: F811
+    inactive = Sim.objects.filter(status="inactive").count()
+    data = {"bulk_action": "status", "bulk_status": "active", "bulk_scope": "filter", "status": "inactive"}
+    answer = operator_client.post(BULK, {**data, "bulk_confirmed": inactive + 5}, HTTP_HX_REQUEST="true")
+    assert answer.status_code == 409
+    body = answer.content.decode()
+    assert f"The filter now matches {inactive} SIMs, not {inactive + 5}" in body
+    assert f"Change status of {inactive} SIMs to Active?" in body
+    assert not Job.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_whole_filter_matching_nothing_is_refused_without_a_job(operator_client):
+    data = {"bulk_action": "status", "bulk_status": "active", "bulk_scope": "filter", "q": "no-such-sim"}
+    for extra in ({}, {"bulk_confirmed": "0"}):  # asked, or posted as if confirmed: refused either way
+        response = operator_client.post(BULK, {**data, **extra}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 422
+        assert "No SIM matches the filter: nothing was started." in response.content.decode()
+    assert not Job.objects.exists()
+    assert not AuditEvent.objects.filter(action="job.create").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_selection_is_confirmed_with_its_count(sandbox_sims, operator_client):  # noqa: F811
+    fleet = Fleet.objects.order_by("sid").first()
+    sids = list(Sim.objects.exclude(fleet=fleet).order_by("sid").values_list("sid", flat=True)[:3])
+    data = {"bulk_action": "fleet", "bulk_fleet": fleet.sid, "bulk_scope": "selected", "sids": sids}
+    asked = operator_client.post(BULK, data, HTTP_HX_REQUEST="true")
+    assert asked.status_code == 200
+    assert f"Move 3 SIMs to fleet {fleet}?" in asked.content.decode()
+    assert not Job.objects.exists()
+    operator_client.post(BULK, {**data, "bulk_confirmed": "3"}, HTTP_HX_REQUEST="true")
+    assert Job.objects.get().total == 3
+
+
+@pytest.mark.django_db
+def test_a_selection_of_unknown_sims_is_refused_without_a_job(operator_client):
+    data = {
+        "bulk_action": "status",
+        "bulk_status": "active",
+        "bulk_scope": "selected",
+        "sids": ["HS" + "0" * 32],
+    }
+    response = operator_client.post(BULK, {**data, "bulk_confirmed": "1"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert (
+        "None of the selected SIMs is in the local database: nothing was started."
+        in response.content.decode()
+    )
+    assert not Job.objects.exists()
+
+
+def test_the_service_refuses_an_empty_job(db, operator):
+    with pytest.raises(services.BulkNothingToDo):
+        services.sims_bulk_create_job(user=operator, action="status", value="active", sids=[])
+    assert not Job.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_javascript_the_confirmation_is_a_page_whose_yes_starts_the_job(
+    sandbox_sims,  # noqa: F811
+    operator_client,
+):
+    inactive = Sim.objects.filter(status="inactive").count()
+    data = {"bulk_action": "status", "bulk_status": "active", "bulk_scope": "filter", "status": "inactive"}
+    asked = operator_client.post(BULK, data)  # a plain form post
+    assert asked.status_code == 200
+    body = asked.content.decode()
+    assert "<title>Confirm the bulk action" in body and f"Change status of {inactive} SIMs to Active?" in body
+    assert f'name="bulk_confirmed" value="{inactive}"' in body and 'name="status" value="inactive"' in body
+    assert not Job.objects.exists()
+    started = operator_client.post(BULK, {**data, "bulk_confirmed": inactive})
+    assert started.status_code == 302 and started["Location"] == Job.objects.get().get_absolute_url()
