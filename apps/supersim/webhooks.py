@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from django.conf import settings
+from django.http.multipartparser import MultiPartParserError
 from twilio.request_validator import RequestValidator
 
 TWILIO_HEADER = "X-Twilio-Signature"
@@ -75,6 +76,7 @@ def verify_request(request) -> bool:
     """Check the signature of an incoming webhook with the scheme of ``WEBHOOK_SIGNATURE_SCHEME``."""
     scheme = (getattr(settings, "WEBHOOK_SIGNATURE_SCHEME", "twilio") or "twilio").lower()
     url = public_url(request)
+    request.body  # noqa: B018 - read the raw body first: it stays readable after request.POST parses it
     if scheme == "kore":
         return validate_kore_signature(
             secret=getattr(settings, "KORE_WEBHOOK_SECRET", ""),
@@ -108,34 +110,52 @@ def validate_twilio_body_signature(
 
 
 def request_payload(request) -> dict:
-    """What the provider sent, whatever its content type, as a JSON-storable dict:
+    """What the provider sent, whatever its content type, as a dict a JSON column stores on any database:
 
     * GET: the query parameters; a form body: its parameters (a QueryDict, repeated keys kept);
-    * a JSON object: that object (keys sorted at every level, so equal content is equal data);
-    * any other JSON value: ``{"_json": value}``; any other body: ``{"_body": text}`` (UTF-8) or
-      ``{"_body_base64": ...}``, with ``"_content_type"``.
+    * a JSON object: that object (keys sorted at every level, so equal content is equal data); any other
+      JSON value: ``{"_json": value}``;
+    * anything else (and a form or JSON body that does not parse, or holds a NUL character, which
+      PostgreSQL's jsonb cannot store): the raw body, ``{"_body": text}`` (UTF-8) or
+      ``{"_body_base64": ...}``, with ``"_content_type"``; a GET query with a NUL: ``{"_query": raw query}``.
     """
     if request.method != "POST":
+        if _has_nul(list(request.GET.lists())):
+            return {"_query": request.META.get("QUERY_STRING", "")}
         return request.GET
+    body = request.body or b""  # read first: a multipart body stays readable after request.POST
     if is_form(request):
-        return request.POST
-    body = request.body or b""
+        try:
+            form = request.POST
+        except MultiPartParserError:
+            form = None
+        if form and not _has_nul(list(form.lists())):
+            return form
+    else:
+        try:
+            value = json.loads(body, parse_constant=_refuse)  # NaN / Infinity are not JSON a column keeps
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError both
+            value = _NOT_JSON
+        if value is not _NOT_JSON and not _has_nul(value):
+            return _sorted(value) if isinstance(value, dict) else {"_json": _sorted(value)}
     try:
-        value = json.loads(body)
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError both
-        value = _NOT_JSON
-    if isinstance(value, dict):
-        return _sorted(value)
-    if value is not _NOT_JSON:
-        return {"_json": _sorted(value)}
-    try:
-        raw = {"_body": body.decode("utf-8")}
+        text = body.decode("utf-8")
+        raw = {"_body_base64": base64.b64encode(body).decode("ascii")} if "\x00" in text else {"_body": text}
     except UnicodeDecodeError:
         raw = {"_body_base64": base64.b64encode(body).decode("ascii")}
     return raw | {"_content_type": request.content_type or ""}
 
 
 _NOT_JSON = object()
+
+
+def _refuse(constant: str):
+    raise ValueError(constant)
+
+
+def _has_nul(value) -> bool:
+    """True when a NUL character is anywhere in the JSON-able ``value`` (keys, values, nested)."""
+    return "\\u0000" in json.dumps(value)
 
 
 def _sorted(value):

@@ -233,6 +233,8 @@ BODIES = [
     ("application/json", b"not json at all {"),
     ("application/octet-stream", b"\x00\x01\xfe\xff"),
     ("text/plain", "caf\u00e9".encode("latin-1")),
+    ("application/x-www-form-urlencoded", b"\xff\xfe=\x00&%zz"),  # not a form at all, under a form's type
+    ("multipart/form-data; boundary=nope", b"\x00garbage"),
 ]
 
 
@@ -253,3 +255,42 @@ def test_unsigned_json_or_binary_bodies_answer_403_and_store_nothing(client, set
                     wrong.append((name, content_type, url, status))
     assert wrong == []
     assert not WebhookReceipt.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_signed_body_that_does_not_parse_as_its_type_is_kept_raw(client, kore_json):
+    """A multipart type over garbage, a JSON type over NaN or a NUL (which PostgreSQL's jsonb refuses): the
+    raw body is kept, never a 500, never ``{}``."""
+    path = reverse("webhooks:sms_commands")
+    cases = [
+        ("multipart/form-data; boundary=nope", b"\x00garbage", {"_body_base64": "AGdhcmJhZ2U="}),
+        ("application/json", b'{"a": NaN}', {"_body": '{"a": NaN}'}),
+        ("application/json", b'{"a": "x\\u0000y"}', {"_body": '{"a": "x\\u0000y"}'}),
+        ("application/x-www-form-urlencoded", b"a=x%00y", {"_body": "a=x%00y"}),
+    ]
+    for content_type, body, kept in cases:
+        response = _kore_post(client, path, body, content_type=content_type)
+        assert (response.status_code, response["X-Webhook-Result"]) == (204, "accepted"), content_type
+        stored = WebhookReceipt.objects.order_by("-id").first().params
+        assert stored == kept | {"_content_type": content_type.split(";")[0]}, content_type
+    assert WebhookReceipt.objects.count() == len(cases)
+
+
+@pytest.mark.django_db
+def test_a_twilio_signed_multipart_form_is_kept(client, twilio_json):
+    path = reverse("webhooks:command_status")
+    params = {"SmsCommandSid": SMS_SID_1, "Status": "delivered"}
+    signature = RequestValidator(TOKEN).compute_signature("http://testserver" + path, params)
+    response = client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)  # the test client's multipart
+    assert (response.status_code, response["X-Webhook-Result"]) == (204, "accepted")
+    assert WebhookReceipt.objects.get().params == params
+
+
+@pytest.mark.django_db
+def test_a_signed_get_with_a_nul_in_its_query_is_kept_raw(client, twilio_json):
+    url = reverse("webhooks:sim_status") + "?SimSid=HS1&Note=a%00b"
+    signature = RequestValidator(TOKEN).compute_signature("http://testserver" + url, {})
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        response = client.get(url, HTTP_X_TWILIO_SIGNATURE=signature)
+    assert (response.status_code, response["X-Webhook-Result"]) == (204, "accepted")
+    assert WebhookReceipt.objects.get().params == {"_query": "SimSid=HS1&Note=a%00b"}
