@@ -15,6 +15,7 @@ is required). The offenders are listed at the end of the run.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import textwrap
 
@@ -71,6 +72,7 @@ def _function_ast(func) -> ast.AST | None:
     return ast.parse(source).body[0]
 
 
+@functools.cache
 def _module_functions(module) -> dict:
     try:
         tree = ast.parse(inspect.getsource(module))
