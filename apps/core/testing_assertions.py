@@ -8,6 +8,9 @@ something. A test fails before it runs when its body (nested functions included)
 * a call to a helper named in :data:`ASSERTION_HELPERS`, or to a function of the test's own module that
   itself checks something by these rules (so a module's ``check_page(...)`` helper counts).
 
+A test must not ``return`` from its body either: a case that returns early (``if name in PUBLIC: return``)
+passes without checking anything it is there for; such a case should not be generated.
+
 A test that legitimately asserts nothing says why: ``@pytest.mark.no_assert("must not raise")`` (a reason
 is required). The offenders are listed at the end of the run.
 """
@@ -64,6 +67,20 @@ def checks_something(tree: ast.AST, module_functions: dict | None = None, _seen:
     return False
 
 
+def returns_early(tree: ast.AST) -> bool:
+    """True when the function ``tree`` has a ``return`` of its own (nested functions and lambdas aside)."""
+
+    def walk(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+                continue
+            if isinstance(child, ast.Return) or walk(child):
+                return True
+        return False
+
+    return walk(tree)
+
+
 def _function_ast(func) -> ast.AST | None:
     try:
         source = textwrap.dedent(inspect.getsource(func))
@@ -92,6 +109,11 @@ def offender_reason(item) -> str | None:
     tree = _function_ast(func)
     if tree is None:
         return None  # no source to read (generated): nothing to say
+    if returns_early(tree):
+        return (
+            "returns from its body: a case that returns early checks nothing; do not generate it "
+            "(parametrize over the cases it is for)"
+        )
     module = inspect.getmodule(func)
     if checks_something(tree, _module_functions(module) if module else None):
         return None

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from apps.core.testing import BASE_DIR
-from apps.core.testing_assertions import checks_something
+from apps.core.testing_assertions import checks_something, returns_early
 
 
 def _checks(source: str, helpers: str = "") -> bool:
@@ -49,6 +49,12 @@ def test_these_bodies_check_nothing(source):
     assert _checks(source) is False
 
 
+def test_an_early_return_is_seen_but_not_a_nested_function_s():
+    assert returns_early(ast.parse("def test(x):\n    if x:\n        return\n    assert x").body[0]) is True
+    nested = "def test():\n    def helper():\n        return 1\n    assert helper() == 1"
+    assert returns_early(ast.parse(nested).body[0]) is False
+
+
 def test_a_module_helper_that_asserts_counts_and_one_that_does_not_is_followed_through():
     helpers = """
         def check_page(x):
@@ -85,6 +91,7 @@ def test_a_run_fails_the_tests_that_check_nothing(pytester, monkeypatch):
         def test_nothing_parametrized(n):
             if n:
                 return
+            assert n
 
         @pytest.mark.no_assert("must not raise")
         def test_marked():
@@ -102,6 +109,7 @@ def test_a_run_fails_the_tests_that_check_nothing(pytester, monkeypatch):
     result.stdout.fnmatch_lines(
         [
             "*test_nothing ends without an assertion*",
+            "*test_nothing_parametrized?1? returns from its body*",
             "*test_marked_without_a_reason @pytest.mark.no_assert needs a reason*",
             "*tests that check nothing*",
             "test_sample.py::test_nothing_parametrized[[]1[]]",
