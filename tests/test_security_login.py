@@ -128,7 +128,9 @@ def test_password_validators_refuse_weak_passwords(password, django_user_model):
 
 
 def test_password_validators_accept_a_long_passphrase(django_user_model):
-    validate_password(PASSWORD, django_user_model(username="viewer1"))
+    assert validate_password(PASSWORD, django_user_model(username="viewer1")) is None  # raises when refused
+    with pytest.raises(ValidationError):
+        validate_password("short1", django_user_model(username="viewer1"))
 
 
 @pytest.mark.django_db

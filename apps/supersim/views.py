@@ -1,5 +1,8 @@
 """Webhook endpoints (public: csrf_exempt + login_not_required): check the signature, store the delivery
-once (replays change nothing), queue the work, answer at once.
+once (replays change nothing), queue the work, answer at once. Every content type is kept: form or query
+parameters, a JSON object, or the raw body (:func:`~apps.supersim.webhooks.request_payload`); a delivery is
+deduplicated on the provider's idempotency token, and on its content (two different signed bodies are two
+deliveries, the same body twice is one).
 
 * ``sms_commands`` / ``ip_commands``: the Fleet's SmsCommandsUrl / IpCommandsUrl (device-originated commands);
 * ``command_status``: status callbacks of SMS and IP commands we sent;
@@ -15,7 +18,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
 from django.views.decorators.csrf import csrf_exempt
 
-from .webhooks import KORE_IDEMPOTENCY_HEADER, verify_request
+from .webhooks import delivery_token, request_payload, verify_request
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +34,8 @@ def _endpoint(name: str):
         if not verify_request(request):
             logger.warning("webhook %s: invalid signature from %s", name, request.META.get("REMOTE_ADDR"))
             return HttpResponseForbidden("invalid signature")
-        params = request.POST if request.method == "POST" else request.GET
         receipt = webhook_receive(
-            endpoint=name, params=params, idempotency_token=request.headers.get(KORE_IDEMPOTENCY_HEADER, "")
+            endpoint=name, params=request_payload(request), idempotency_token=delivery_token(request)
         )
         response = HttpResponse(status=204)
         response["X-Webhook-Result"] = "accepted" if receipt is not None else "duplicate"

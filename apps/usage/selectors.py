@@ -191,28 +191,103 @@ def country_name(code: str) -> str:
     return f"{country.name} ({code})" if country else code
 
 
-def usage_breakdown(*, group: str, window: Window, limit: int = 10, scope_fleet: str | None = None) -> dict:
-    """The ``limit`` members of ``group`` that used the most data in ``window`` (daily records), with
-    their upload/download/total/billed. Top SIMs over 100k SIMs is heavy: cached per data version."""
+#: what the sync keeps: usage per SIM, per fleet, per network and per country, each on its own (no record
+#: says how a fleet's usage splits over countries). A breakdown of a scope is made of the records that
+#: belong to that scope and nothing else; where none do, the answer says so (``note``) and lists nothing.
+GROUP_NAMES = {
+    UsageGroup.ACCOUNT: "account",
+    UsageGroup.SIM: "SIM",
+    UsageGroup.FLEET: "fleet",
+    UsageGroup.NETWORK: "network",
+    UsageGroup.ISO_COUNTRY: "country",
+}
+
+
+def _scoped_records(*, group: str, scope: str, key: str | None, window: Window):
+    """The daily records of ``group`` that belong to ``scope`` = ``key``, or None when the local data cannot
+    tell (e.g. countries of a fleet). SIMs of a fleet are the fleet's SIMs now."""
+    qs = _records(group, Granularity.DAY, window, None)
+    if scope == UsageGroup.ACCOUNT or not key:
+        return qs
+    if scope == group:
+        return qs.filter(group_key=key)
+    if scope == UsageGroup.FLEET and group == UsageGroup.SIM:
+        from apps.sims.models import Sim
+
+        return qs.filter(group_key__in=Sim.objects.filter(fleet_id=key).values("sid"))
+    if scope == UsageGroup.ISO_COUNTRY and group == UsageGroup.NETWORK:
+        from apps.networks.models import Network
+
+        return qs.filter(group_key__in=Network.objects.filter(iso_country__iexact=key).values("sid"))
+    if scope == UsageGroup.NETWORK and group == UsageGroup.ISO_COUNTRY:
+        return None  # handled by _network_country: a network's usage is all in its one country
+    return None
+
+
+def _network_country(*, key: str, window: Window):
+    """The one country of network ``key`` with the network's own usage (rows shaped like the aggregate's)."""
+    from apps.networks.models import Network
+
+    country = Network.objects.filter(sid=key).values_list("iso_country", flat=True).first()
+    if not country:
+        return None
+    agg = _records(UsageGroup.NETWORK, Granularity.DAY, window, key).aggregate(
+        upload=Sum("data_upload"),
+        download=Sum("data_download"),
+        total=Sum("data_total"),
+        billed=Sum("data_total_billed"),
+        unit=Max("billed_unit"),
+    )
+    return [{"group_key": country.upper(), **agg}] if agg["total"] is not None else []
+
+
+def usage_breakdown(
+    *,
+    group: str,
+    window: Window,
+    limit: int = 10,
+    scope: str = UsageGroup.ACCOUNT,
+    key: str | None = None,
+    scope_fleet: str | None = None,
+) -> dict:
+    """The ``limit`` members of ``group`` that used the most data in ``window`` (daily records) within
+    ``scope`` = ``key`` (account: everything; a fleet's SIMs, one SIM, a country's networks, a network's
+    country, ...), with their upload/download/total/billed, most data first, ties by key. ``scope_fleet``
+    is short for ``scope="fleet", key=scope_fleet``. When the local records cannot split this scope by
+    ``group`` (a fleet by country, say), ``items`` is empty and ``note`` says why. Top SIMs over 100k SIMs is
+    heavy: cached per data version."""
+    if scope_fleet:
+        scope, key = UsageGroup.FLEET, scope_fleet
+    scope = scope or UsageGroup.ACCOUNT
+    if scope == UsageGroup.ACCOUNT:
+        key = None
 
     def compute() -> dict:
-        qs = _records(group, Granularity.DAY, window, None)
-        if scope_fleet and group == UsageGroup.SIM:
-            from apps.sims.models import Sim
-
-            qs = qs.filter(group_key__in=Sim.objects.filter(fleet_id=scope_fleet).values("sid"))
-        rows = list(
-            qs.order_by()
-            .values("group_key")
-            .annotate(
-                upload=Sum("data_upload"),
-                download=Sum("data_download"),
-                total=Sum("data_total"),
-                billed=Sum("data_total_billed"),
-                unit=Max("billed_unit"),
-            )
-            .order_by("-total", "group_key")[:limit]
-        )
+        note = ""
+        if scope == UsageGroup.NETWORK and group == UsageGroup.ISO_COUNTRY:
+            rows = _network_country(key=key or "", window=window) or []
+        else:
+            qs = _scoped_records(group=group, scope=scope, key=key, window=window)
+            if qs is None:
+                rows = []
+                note = (
+                    f"Usage by {GROUP_NAMES.get(group, group)} is not known for one "
+                    f"{GROUP_NAMES.get(scope, scope)}: the sync keeps usage per SIM, fleet, network and "
+                    "country, each on its own."
+                )
+            else:
+                rows = list(
+                    qs.order_by()
+                    .values("group_key")
+                    .annotate(
+                        upload=Sum("data_upload"),
+                        download=Sum("data_download"),
+                        total=Sum("data_total"),
+                        billed=Sum("data_total_billed"),
+                        unit=Max("billed_unit"),
+                    )
+                    .order_by("-total", "group_key")[:limit]
+                )
         labels = _labels(group, [r["group_key"] for r in rows])
         items = []
         currency = ""
@@ -230,10 +305,10 @@ def usage_breakdown(*, group: str, window: Window, limit: int = 10, scope_fleet:
                     "billed": round(_money(r["billed"]), 6),
                 }
             )
-        return {"group": group, "items": items, "currency": currency}
+        return {"group": group, "items": items, "currency": currency, "note": note}
 
     if group == UsageGroup.SIM:
-        return _cached("breakdown", (group, window.start, window.end, limit, scope_fleet), compute)
+        return _cached("breakdown", (group, window.start, window.end, limit, scope, key), compute)
     return compute()
 
 

@@ -30,7 +30,9 @@ def chart_data(form: UsageQueryForm, chart: str) -> dict:
             group=data["scope"], key=data["key"], granularity=data["granularity"], window=form.window
         )
     else:
-        out = usage_breakdown(group=BREAKDOWNS[chart], window=form.window, limit=10)
+        out = usage_breakdown(
+            group=BREAKDOWNS[chart], window=form.window, limit=10, scope=data["scope"], key=data["key"]
+        )
     out.update(
         chart=chart,
         scope=data["scope"],
@@ -102,7 +104,7 @@ class UsageChartDataView(ViewerRequiredMixin, View):
 
 
 class UsageExportCsvView(ViewerRequiredMixin, View):
-    """CSV of exactly what a chart shows (same parameters as the chart data)."""
+    """CSV of exactly what a chart shows (same parameters as the chart data, so the same scope)."""
 
     def get(self, request):
         chart = _chart(request)

@@ -78,6 +78,21 @@
     };
   }
 
+  // The chart's members as text under it (what the bars show, readable without the canvas).
+  function listItems(name, items) {
+    const list = document.querySelector("[data-chart-list='" + name + "']");
+    if (!list) return;
+    list.replaceChildren();
+    items.forEach(function (item) {
+      const li = document.createElement("li");
+      const label = document.createElement(item.url ? "a" : "span");
+      label.textContent = item.label;
+      if (item.url) label.href = item.url;
+      li.append(label, " \u2014 " + fmtBytes(item.total));
+      list.append(li);
+    });
+  }
+
   function draw(canvas) {
     if (canvas.dataset.bound) return;
     canvas.dataset.bound = "1";
@@ -100,6 +115,7 @@
             " · down " + fmtBytes(data.totals.download) + " · billed " + data.totals.billed.toFixed(2) + " " + (data.currency || "");
         }
         if (note) note.textContent = data.note || ((name !== "series" && !data.items.length) ? "No data in this window." : "");
+        if (name !== "series") listItems(name, data.items);
         canvas.dispatchEvent(new CustomEvent("usageChartDrawn", { bubbles: true }));
       })
       .catch(function (err) { if (note) note.textContent = "Cannot load the chart: " + err; });

@@ -18,8 +18,8 @@ from apps.core.jobs import run_chunk
 from apps.core.models import Job, JobItem
 from apps.fleets.models import Fleet
 from apps.fleets.services import fleet_from_api
+from apps.sandbox import models as sandbox
 from apps.sims.models import Sim
-from apps.sims.onboarding.validation import luhn_check_digit
 from apps.sims.tests.factories import SimFactory
 from apps.supersim.client import get_client
 
@@ -28,7 +28,26 @@ UPLOAD = "/sims/onboard/"
 
 
 def with_check_digit(body: str) -> str:
-    return body + luhn_check_digit(body)
+    """``body`` + its Luhn check digit, worked out here (not with the product's function): from the right,
+    every other digit of the body doubled (minus 9 above 9), the digit makes the sum a multiple of 10.
+    Checked against ICCIDs written out in :func:`test_the_test_s_luhn_digit_matches_written_out_iccids`."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        digit = int(char) * (2 if position % 2 == 0 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return body + str(-total % 10)
+
+
+#: known-good ICCIDs (19 digits + a Luhn check digit), written out
+VALID_ICCID = "89883070000000000016"
+TAKEN_ICCID = "89883070000000000099"
+#: the first ICCIDs ``sandbox_seed --seed 7`` puts on the sandbox account (its pattern 898830707...)
+SEEDED_ICCIDS = ["89883070700000000003", "89883070700000000011"]
+
+
+def test_the_test_s_luhn_digit_matches_written_out_iccids():
+    for iccid in (VALID_ICCID, TAKEN_ICCID, *SEEDED_ICCIDS, "89883070000000001006", "89883070000000010049"):
+        assert with_check_digit(iccid[:-1]) == iccid
 
 
 def seed_sandbox() -> list[tuple[str, str]]:
@@ -45,12 +64,13 @@ def sync_fleets() -> list[Fleet]:
 
 
 def sandbox_sim_count() -> int:
-    return len(get_client().sims_list())
+    """The SIMs on the sandbox account, counted in the sandbox's own table (not through our client)."""
+    return sandbox.Sim.objects.count()
 
 
 def seeded_iccid(i: int = 0) -> str:
-    """An ICCID the seed put on the sandbox account (documented pattern of the seed)."""
-    return with_check_digit(f"898830707{0}{i:09d}")
+    """An ICCID the seed put on the sandbox account (written out above)."""
+    return SEEDED_ICCIDS[i]
 
 
 def upload(client, content: bytes | str, name: str = "sims.csv", **extra):
@@ -66,7 +86,6 @@ def confirm(client, response):
 
 
 # --- register one SIM: every field's error, before any API call -------------------------------------------
-VALID_ICCID = with_check_digit("8988307000000000001")
 
 
 @pytest.mark.django_db
@@ -77,7 +96,7 @@ VALID_ICCID = with_check_digit("8988307000000000001")
         ("iccid", "8988307000000A00001", "digits only; it contains 'A' at position 14"),
         ("iccid", "89883070000000001", "18 to 22 digits long; this one has 17"),
         ("iccid", "8" * 23, "18 to 22 digits long; this one has 23"),
-        ("iccid", VALID_ICCID[:-1] + str((int(VALID_ICCID[-1]) + 1) % 10), "Luhn check digit"),
+        ("iccid", "89883070000000000017", "Luhn check digit"),  # VALID_ICCID with the wrong last digit
         ("registration_code", "", "This field is required."),
         ("registration_code", "ABC123", "must be 10 characters long; this one has 6"),
         ("registration_code", "ABCDE-1234", "only letters and digits; it contains '-'"),
@@ -101,14 +120,14 @@ def test_register_form_says_exactly_what_is_wrong(operator_client, field, value,
 
 @pytest.mark.django_db
 def test_register_form_other_local_checks(operator_client):
-    SimFactory(unique_name="taken", iccid=with_check_digit("8988307000000000009"))
+    SimFactory(unique_name="taken", iccid=TAKEN_ICCID)
     response = operator_client.post(
         REGISTER,
         {"iccid": VALID_ICCID, "registration_code": "ABCDE12345", "unique_name": "taken", "status": "ready"},
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert "already used by SIM 89883070000000000092" in html or "already used by SIM" in html
+    assert "already used by SIM 89883070000000000099" in html
     assert "Pick a fleet: a SIM must be in a fleet before it can be ready." in html
 
 
@@ -253,9 +272,9 @@ def csv_text(rows: list[tuple]) -> str:
 @pytest.mark.django_db
 def test_preview_checks_every_row(operator_client):
     fleet = Fleet.objects.create(sid="HF" + "a" * 32, unique_name="fleet-a")
-    known = SimFactory(iccid=with_check_digit("8988307000000000100"), unique_name="known-1", fleet=fleet)
-    SimFactory(iccid=with_check_digit("8988307000000000200"), unique_name="used-name")
-    good = [with_check_digit(f"89883070000000010{i:02d}") for i in range(1, 5)]
+    known = SimFactory(iccid="89883070000000001006", unique_name="known-1", fleet=fleet)
+    SimFactory(iccid="89883070000000002004", unique_name="used-name")
+    good = ["89883070000000010015", "89883070000000010023", "89883070000000010031", "89883070000000010049"]
     text = csv_text(
         [
             (good[0], "ABCDE12345", "n-1", "fleet-a", "active"),  # new
@@ -277,7 +296,10 @@ def test_preview_checks_every_row(operator_client):
     assert "Duplicate: the ICCID is already on line 2." in html
     assert "Duplicate: the unique name is already used on line 2." in html
     assert "must be 10 characters long; this one has 5" in html
-    assert "already used by SIM" in html and "No fleet &#x27;nope&#x27; is known here" in html
+    assert (
+        "already used by SIM 89883070000000002004" in html
+        and "No fleet &#x27;nope&#x27; is known here" in html
+    )
     assert "18 to 22 digits long; this one has 3" in html
     assert "A SIM needs a fleet to become active" in html
     assert 'data-outcome="known"' in html and known.sid in html

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.fleets.models import Fleet
 from apps.networks.models import Network, NetworkAccessProfile, NetworkAccessProfileNetwork
+from apps.sandbox import models as sandbox_models
 from apps.sims.models import Sim
 from apps.supersim.client import get_client
 from apps.sync import services
@@ -46,22 +47,28 @@ def test_full_sync_equals_the_sandbox_and_resync_changes_nothing(sandbox, settin
     assert {r.resource: r.status for r in runs} == dict.fromkeys(RESOURCES, S.SUCCEEDED), [
         (r.resource, r.error) for r in runs
     ]
-    client = get_client()
-    api_sims = {s["sid"]: s for s in client.sims_list()}
-    assert len(api_sims) == 30
-    local = {s.sid: s for s in Sim.objects.all()}
-    assert set(local) == set(api_sims)
-    for sid, item in api_sims.items():
-        assert local[sid].status == item["status"]
-        assert local[sid].iccid == item["iccid"]
-        assert local[sid].fleet_id == item["fleet_sid"]
-        assert local[sid].removed_at is None
-    assert set(Fleet.objects.values_list("sid", flat=True)) == {f["sid"] for f in client.fleets_list()}
-    assert Network.objects.count() == len(client.networks_list())
-    naps = client.naps_list()
-    assert NetworkAccessProfile.objects.count() == len(naps)
-    assert NetworkAccessProfileNetwork.objects.count() == sum(
-        len(client.nap_networks_list(n["sid"])) for n in naps
+    # the facts: the sandbox's own tables (not answers fetched through the client the sync used)
+    upstream = {
+        sid: (status, iccid, fleet)
+        for sid, status, iccid, fleet in sandbox_models.Sim.objects.values_list(
+            "sid", "status", "iccid", "fleet__sid"
+        )
+    }
+    assert len(upstream) == 30
+    local = {s.sid: (s.status, s.iccid, s.fleet_id) for s in Sim.objects.all()}
+    assert local == upstream
+    assert not Sim.objects.filter(removed_at__isnull=False).exists()
+    assert set(Fleet.objects.values_list("sid", flat=True)) == set(
+        sandbox_models.Fleet.objects.values_list("sid", flat=True)
+    )
+    assert set(Network.objects.values_list("sid", flat=True)) == set(
+        sandbox_models.Network.objects.values_list("sid", flat=True)
+    )
+    assert set(NetworkAccessProfile.objects.values_list("sid", flat=True)) == set(
+        sandbox_models.NetworkAccessProfile.objects.values_list("sid", flat=True)
+    )
+    assert set(NetworkAccessProfileNetwork.objects.values_list("nap_id", "network_id")) == set(
+        sandbox_models.NapNetwork.objects.values_list("nap__sid", "network__sid")
     )
     sims_run = next(r for r in runs if r.resource == "sims")
     assert (sims_run.pages, sims_run.items, sims_run.created) == (1, 30, 30)

@@ -1,17 +1,20 @@
-"""Charts' aggregates equal the sandbox's own UsageRecords (fetched through the client) for the same
-window and grouping, after a sync over real HTTP."""
+"""Charts' aggregates equal what the sandbox's own tables say was used (its SIMs' rates times its hourly
+weights, read from the sandbox's models, not through our client) for the same window and grouping, after a
+sync over real HTTP."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from datetime import UTC, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.supersim.client import get_client
+from apps.sandbox import models as sandbox
+from apps.sandbox.usage import weight
 from apps.usage.models import UsageRecord
 from apps.usage.selectors import Window, usage_breakdown, usage_series
 
@@ -24,66 +27,92 @@ def _z(value) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _api_start(item) -> str:
-    return item["period"]["start_time"].replace("+00:00", "Z")
+def _periods(window: Window, step: timedelta) -> list:
+    out, at = [], window.start
+    while at < window.end:
+        out.append(at)
+        at += step
+    return out
+
+
+def _sandbox_rates(**filters) -> dict[str, tuple[int, int]]:
+    """sim sid -> (rate_up, rate_down) of the sandbox SIMs that use data (active, on a network)."""
+    sims = sandbox.Sim.objects.filter(status="active", home_network__isnull=False, **filters)
+    return {s.sid: (s.rate_up, s.rate_down) for s in sims}
+
+
+def _used(rates: dict, start, end) -> tuple[int, int, int]:
+    """(upload, download, total) bytes the sandbox counts for these SIMs in [start, end)."""
+    w = weight(int(start.timestamp()), int(end.timestamp()))
+    up = sum(r[0] for r in rates.values()) * w
+    down = sum(r[1] for r in rates.values()) * w
+    return up, down, up + down
+
+
+def _totals_by(field: str, window: Window) -> dict[str, int]:
+    """Total bytes in ``window`` per value of a sandbox Sim field (sid, home network, its country)."""
+    out: dict[str, int] = defaultdict(int)
+    sims = sandbox.Sim.objects.filter(status="active", home_network__isnull=False)
+    w = weight(int(window.start.timestamp()), int(window.end.timestamp()))
+    for key, up, down in sims.values_list(field, "rate_up", "rate_down"):
+        out[key] += (up + down) * w
+    return dict(out)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_series_and_breakdowns_equal_the_api(synced_usage, viewer_client):
-    api = get_client()
+def test_series_and_breakdowns_equal_the_sandbox_s_own_numbers(synced_usage, viewer_client):
     today = _day(timezone.now())
     window = Window(today - timedelta(days=4), today)  # whole past days only: nothing moves meanwhile
-    assert UsageRecord.objects.filter(group="sim", granularity="day").exists()
+    days = _periods(window, timedelta(days=1))
+    everyone = _sandbox_rates()
+    assert len(everyone) >= 5 and UsageRecord.objects.filter(group="sim", granularity="day").exists()
 
     # the account, per day
     ours = usage_series(group="account", key=None, granularity="day", window=window)
-    theirs = api.usage_records(granularity="day", start_time=window.start, end_time=window.end)
-    assert [(p["period"], p["upload"], p["download"], p["total"]) for p in ours["points"]] == [
-        (_api_start(r), r["data_upload"], r["data_download"], r["data_total"]) for r in theirs
-    ]
-    assert ours["totals"]["total"] > 0 and ours["currency"] == "USD"
-    assert ours["totals"]["billed"] == pytest.approx(
-        sum(float(r["data_total_billed"]) for r in theirs), abs=1e-4
-    )
+    expected = [(_z(d), *_used(everyone, d, d + timedelta(days=1))) for d in days]
+    assert [(p["period"], p["upload"], p["download"], p["total"]) for p in ours["points"]] == expected
+    assert ours["currency"] == "USD"
+    total = sum(e[3] for e in expected)
+    assert ours["totals"]["total"] == total > 0
+    assert ours["totals"]["billed"] == pytest.approx(total / 1_000_000 * 0.10, abs=1e-4)
 
     # one fleet and one SIM, per day
-    fleet = UsageRecord.objects.filter(group="fleet").values_list("group_key", flat=True).first()
+    fleet = sandbox.Fleet.objects.filter(sims__status="active").values_list("sid", flat=True).first()
+    fleet_rates = _sandbox_rates(fleet__sid=fleet)
     ours = usage_series(group="fleet", key=fleet, granularity="day", window=window)
-    theirs = api.usage_records(fleet=fleet, granularity="day", start_time=window.start, end_time=window.end)
-    assert [p["total"] for p in ours["points"]] == [r["data_total"] for r in theirs]
-    sim = (
-        UsageRecord.objects.filter(group="sim", data_total__gt=0).values_list("group_key", flat=True).first()
-    )
+    assert [p["total"] for p in ours["points"]] == [
+        _used(fleet_rates, d, d + timedelta(days=1))[2] for d in days
+    ]
+    sim = next(sid for sid, rates in everyone.items() if sum(rates))
     ours = usage_series(group="sim", key=sim, granularity="day", window=window)
-    theirs = api.usage_records(sim=sim, granularity="day", start_time=window.start, end_time=window.end)
-    assert [p["total"] for p in ours["points"]] == [r["data_total"] for r in theirs]
+    assert [p["total"] for p in ours["points"]] == [
+        _used({sim: everyone[sim]}, d, d + timedelta(days=1))[2] for d in days
+    ]
 
-    # monthly = the same window as one "all" record per SIM / group
+    # monthly = the whole window in one bucket (it lies within one or two calendar months)
     ours = usage_series(group="account", key=None, granularity="month", window=window)
-    (whole,) = api.usage_records(granularity="all", start_time=window.start, end_time=window.end)
-    assert ours["totals"]["total"] == whole["data_total"]
+    assert ours["totals"]["total"] == _used(everyone, window.start, window.end)[2]
 
-    # top SIMs, countries, networks
-    for group, field in (("sim", "sim_sid"), ("isoCountry", "iso_country"), ("network", "network_sid")):
+    # top SIMs, countries, networks: each item is the sandbox's total for that key, the biggest first
+    for group, field in (
+        ("sim", "sid"),
+        ("isoCountry", "home_network__iso_country"),
+        ("network", "home_network__sid"),
+    ):
+        theirs = _totals_by(field, window)
         ours = usage_breakdown(group=group, window=window, limit=5)
-        theirs = api.usage_records(
-            group=group, granularity="all", start_time=window.start, end_time=window.end
-        )
-        theirs = sorted(theirs, key=lambda r: (-r["data_total"], r[field]))[:5]
-        assert [(i["key"], i["total"]) for i in ours["items"]] == [
-            (r[field], r["data_total"]) for r in theirs
-        ]
+        assert [i["total"] for i in ours["items"]] == sorted(theirs.values(), reverse=True)[:5], group
+        assert {i["key"]: i["total"] for i in ours["items"]}.items() <= theirs.items(), group
 
     # hourly (kept for the last two days): three whole past hours
     hour = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     hours = Window(hour - timedelta(hours=3), hour)
     ours = usage_series(group="account", key=None, granularity="hour", window=hours)
-    theirs = api.usage_records(granularity="hour", start_time=hours.start, end_time=hours.end)
     assert [(p["period"], p["total"]) for p in ours["points"]] == [
-        (_api_start(r), r["data_total"]) for r in theirs
+        (_z(h), _used(everyone, h, h + timedelta(hours=1))[2]) for h in _periods(hours, timedelta(hours=1))
     ]
 
-    # the chart endpoint and its CSV say the same
+    # the chart endpoint and its CSV say the same, for the fleet
     query = {
         "scope": "fleet",
         "fleet": fleet,
@@ -91,15 +120,18 @@ def test_series_and_breakdowns_equal_the_api(synced_usage, viewer_client):
         "start": window.start.date().isoformat(),
         "end": (window.end - timedelta(days=1)).date().isoformat(),
     }
+    per_day = [_used(fleet_rates, d, d + timedelta(days=1))[2] for d in days]
     data = viewer_client.get(reverse("usage:usage_chart_data"), query).json()
-    theirs = api.usage_records(fleet=fleet, granularity="day", start_time=window.start, end_time=window.end)
-    assert [p["total"] for p in data["points"]] == [r["data_total"] for r in theirs]
+    assert [p["total"] for p in data["points"]] == per_day
     response = viewer_client.get(reverse("usage:usage_export_csv"), query)
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == ["period_start", "data_upload", "data_download", "data_total", "billed_USD"]
-    assert [int(r[3]) for r in rows[1:]] == [r["data_total"] for r in theirs]
+    assert [int(r[3]) for r in rows[1:]] == per_day
+    # the fleet's top SIMs are the fleet's SIMs that used data, no other
     top = viewer_client.get(reverse("usage:usage_chart_data"), query | {"chart": "top_sims"}).json()
-    assert len(top["items"]) == 10 and top["items"][0]["url"].startswith("/sims/")
+    used = {sid for sid, rates in fleet_rates.items() if sum(rates)}
+    assert {i["key"] for i in top["items"]} <= used and len(top["items"]) == min(10, len(used)) > 0
+    assert top["items"][0]["url"].startswith("/sims/")
 
 
 @pytest.mark.django_db(transaction=True)
