@@ -61,8 +61,12 @@ class Command(BaseCommand):
                     f"{settings.SUPERSIM_API_BASE_URL} runs now: until it finishes the data is partial "
                     "(the home page shows its progress)."
                 )
-                subprocess.call([*manage, "sync"], env=os.environ)
-                self.stdout.write(self.style.SUCCESS(f"First sync done; the dashboard is at {where}"))
+                if subprocess.call([*manage, "sync"], env=os.environ) == 0:
+                    self.stdout.write(self.style.SUCCESS(f"First sync done; the dashboard is at {where}"))
+                else:
+                    self.stdout.write(
+                        self.style.WARNING(f"The first sync did not fully succeed: see {where}sync/")
+                    )
             else:
                 self.stdout.write(self.style.SUCCESS(f"Super SIM Admin is at {where} (Ctrl-C stops)"))
             while all(p.poll() is None for p in procs):
