@@ -8,17 +8,21 @@ from apps.core.filtersets import BootstrapFilterSet
 from .permissions import ADMIN, OPERATOR, VIEWER
 from .selectors import NO_ROLE
 
+YES_NO_ANY = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
 
 class UserFilterSet(BootstrapFilterSet):
     username = django_filters.CharFilter(
         label="Username", lookup_expr="icontains", widget=forms.TextInput(attrs={"placeholder": "part of it"})
     )
     role = django_filters.ChoiceFilter(
+        label="Role",
+        empty_label="Any",
         method="filter_role",
         choices=[(ADMIN, ADMIN), (OPERATOR, OPERATOR), (VIEWER, VIEWER), (NO_ROLE, NO_ROLE)],
     )
-    is_active = django_filters.BooleanFilter(label="Active")
-    locked_out = django_filters.BooleanFilter(label="Locked out")
+    is_active = django_filters.BooleanFilter(label="Active", widget=forms.Select(choices=YES_NO_ANY))
+    locked_out = django_filters.BooleanFilter(label="Locked out", widget=forms.Select(choices=YES_NO_ANY))
 
     class Meta:
         model = get_user_model()

@@ -170,3 +170,11 @@ def test_lockout_page_points_to_the_users_page(client, viewer, settings):
     locked = client.post("/accounts/login/", {"username": "viewer1", "password": PASSWORD})
     assert reverse("accounts:user_list").encode() in locked.content
     assert b"Users page" in locked.content
+
+
+def test_filters_read_as_words(client, admin_member):
+    client.force_login(admin_member)
+    html = client.get("/accounts/users/", {"is_active": "false"}).content.decode()
+    assert "[invalid name]" not in html and ">Role</label>" in html
+    assert re.findall(r'data-username="(\w+)"', html) == []
+    assert '<option value="false" selected>No</option>' in html
