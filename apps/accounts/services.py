@@ -54,19 +54,18 @@ def _refuse(*, action: str, user, by, request, message: str):
     raise UserActionRefused(message)
 
 
-def _active_admins():
-    """Active users holding the admin role (the admin group or superuser), locked for the transaction."""
-    return (
+def _is_last_admin(user) -> bool:
+    """Whether ``user`` is the only active admin (the admin group or superuser). Takes a row lock on the
+    admin group first, so that changes of admins run one after the other and each counts the admins the
+    previous one left (in a transaction)."""
+    list(Group.objects.select_for_update().filter(name=ADMIN))
+    admins = (
         get_user_model()
-        .objects.select_for_update()
-        .filter(Q(is_superuser=True) | Q(groups__name=ADMIN), is_active=True)
+        .objects.filter(Q(is_superuser=True) | Q(groups__name=ADMIN), is_active=True)
+        .values_list("pk", flat=True)
         .distinct()
     )
-
-
-def _is_last_admin(user) -> bool:
-    admins = set(_active_admins().values_list("pk", flat=True))
-    return admins == {user.pk}
+    return set(admins) == {user.pk}
 
 
 def new_password() -> str:
