@@ -193,3 +193,8 @@ def user_password_reset(*, user, by, request=None) -> str:
         user.save(update_fields=["password"])
         audit_record(action="user.password_reset", user=by, obj=user, request=request)
     return password
+
+
+def user_password_changed(*, user, request=None) -> None:
+    """Audit a user's change of their own password (Django's PasswordChangeForm has saved it)."""
+    audit_record(action="user.password_change", user=user, obj=user, request=request)

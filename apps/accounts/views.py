@@ -11,8 +11,9 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.views import PasswordChangeView
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.views import View
 
@@ -21,7 +22,7 @@ from apps.core.views import ObjectListView
 from . import services
 from .filtersets import UserFilterSet
 from .forms import UserCreateForm, UserRoleForm
-from .permissions import PERM_ADMIN, AdminRequiredMixin
+from .permissions import PERM_ADMIN, AdminRequiredMixin, ViewerRequiredMixin
 from .selectors import user_is_locked_out, user_list_queryset, user_role_name
 from .tables import UserTable
 
@@ -149,3 +150,27 @@ class UserPasswordResetView(AdminRequiredMixin, View):
         user = get_object_or_404(get_user_model(), pk=pk)
         password = services.user_password_reset(user=user, by=request.user, request=request)
         return _shown_once(_render_detail(request, user, new_password=password))
+
+
+class OwnPasswordChangeView(ViewerRequiredMixin, PasswordChangeView):
+    """Any signed-in user changes their own password (old one first; the password rules apply); the
+    session stays signed in, their other sessions end."""
+
+    template_name = "accounts/password_change.html"
+    extra_context = {"page_title": "Change your password"}
+    success_url = reverse_lazy("core:home")
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        for field in form.fields.values():
+            field.widget.attrs["class"] = "form-control"
+        return form
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # saves, keeps this session (update_session_auth_hash)
+        services.user_password_changed(user=self.request.user, request=self.request)
+        messages.success(self.request, "Your password is changed.")
+        return response
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)

@@ -178,3 +178,27 @@ def test_filters_read_as_words(client, admin_member):
     assert "[invalid name]" not in html and ">Role</label>" in html
     assert re.findall(r'data-username="(\w+)"', html) == []
     assert '<option value="false" selected>No</option>' in html
+
+
+def test_a_user_changes_their_own_password(client, viewer):
+    client.force_login(viewer)
+    assert b'href="/accounts/password/"' in client.get("/").content  # the username in the navigation
+    wrong = client.post(
+        "/accounts/password/",
+        {"old_password": "nope", "new_password1": "a-new-long-secret", "new_password2": "a-new-long-secret"},
+    )
+    assert wrong.status_code == 422 and b'data-field-error="old_password"' in wrong.content
+    done = client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-secret",
+            "new_password2": "a-new-long-secret",
+        },
+    )
+    assert done.status_code == 302 and done["Location"] == "/"
+    assert client.get("/").status_code == 200  # still signed in
+    viewer.refresh_from_db()
+    assert viewer.check_password("a-new-long-secret")
+    event = AuditEvent.objects.get(action="user.password_change")
+    assert event.username == "viewer1" and "a-new-long-secret" not in str(event.__dict__)
