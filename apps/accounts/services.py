@@ -13,7 +13,8 @@ Public services (keyword-only; ``by`` is the admin acting, ``request`` the reque
 
 Refusals raise :class:`UserActionRefused` (its message says why, for the page) after a failed audit entry:
 no change leaves the last active admin without a successor (demoted or deactivated), an admin cannot
-deactivate their own account, and a superuser's role is not changed here (every permission is theirs).
+deactivate their own account, a superuser's role is not changed here (every permission is theirs), and
+only a superuser deactivates a superuser or sets its password.
 """
 
 from __future__ import annotations
@@ -86,6 +87,13 @@ def user_create(*, username: str, email: str = "", role: str, by, request=None):
     return user, password
 
 
+def _superuser_only(user, by) -> str:
+    """The refusal when an admin who is not a superuser acts on a superuser's account ("" otherwise)."""
+    if user.is_superuser and not getattr(by, "is_superuser", False):
+        return f"{user.username} is a superuser: only a superuser can change that account."
+    return ""
+
+
 def _last_admin_message(user) -> str:
     return f"{user.username} is the last active admin: make another user an admin first."
 
@@ -133,6 +141,8 @@ def user_deactivate(*, user, by, request=None):
         before = _state(user)
         if user.pk == getattr(by, "pk", None):
             refusal = "You cannot deactivate your own account: ask another admin."
+        elif refusal := _superuser_only(user, by):
+            pass
         elif not user.is_active:
             return user
         elif _is_last_admin(user):
@@ -186,7 +196,11 @@ def user_unlock(*, user, by, request=None) -> int:
 
 def user_password_reset(*, user, by, request=None) -> str:
     """Give ``user`` a new random password (returned once, for the admin to hand over); its other sessions
-    end (Django's session auth hash changes with the password)."""
+    end (Django's session auth hash changes with the password). Refused for a superuser unless ``by`` is
+    one (an admin must not gain a superuser's login)."""
+    refusal = _superuser_only(user, by)
+    if refusal:
+        _refuse(action="user.password_reset", user=user, by=by, request=request, message=refusal)
     password = new_password()
     with transaction.atomic():
         user.set_password(password)

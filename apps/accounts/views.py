@@ -148,7 +148,10 @@ class UserPasswordResetView(AdminRequiredMixin, View):
 
     def post(self, request, pk):
         user = get_object_or_404(get_user_model(), pk=pk)
-        password = services.user_password_reset(user=user, by=request.user, request=request)
+        try:
+            password = services.user_password_reset(user=user, by=request.user, request=request)
+        except services.UserActionRefused as exc:
+            return _render_detail(request, user, status=409, refusal=str(exc))
         return _shown_once(_render_detail(request, user, new_password=password))
 
 

@@ -202,3 +202,16 @@ def test_a_user_changes_their_own_password(client, viewer):
     assert viewer.check_password("a-new-long-secret")
     event = AuditEvent.objects.get(action="user.password_change")
     assert event.username == "viewer1" and "a-new-long-secret" not in str(event.__dict__)
+
+
+def test_an_admin_cannot_take_over_a_superuser(client, admin_member, django_user_model):
+    root = django_user_model.objects.create_superuser("root", password=PASSWORD)
+    client.force_login(admin_member)
+    for action in ("password", "deactivate"):
+        response = client.post(f"/accounts/users/{root.pk}/{action}/")
+        assert response.status_code == 409 and b"only a superuser can change that account" in response.content
+    role = client.post(f"/accounts/users/{root.pk}/role/", {"role": "viewer"})
+    assert role.status_code == 409 and b"root is a superuser" in role.content
+    root.refresh_from_db()
+    assert root.check_password(PASSWORD) and root.is_active
+    assert AuditEvent.objects.filter(object_id=str(root.pk), success=False).count() == 3
