@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import PasswordChangeView
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
@@ -74,13 +75,19 @@ class UserCreateView(AdminRequiredMixin, View):
             return render(
                 request, "accounts/user_create.html", {"form": form, "page_title": "New user"}, status=422
             )
-        user, password = services.user_create(
-            username=form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
-            role=form.cleaned_data["role"],
-            by=request.user,
-            request=request,
-        )
+        try:
+            user, password = services.user_create(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                by=request.user,
+                request=request,
+            )
+        except IntegrityError:  # the same username created meanwhile
+            form.add_error("username", "A user with that username already exists.")
+            return render(
+                request, "accounts/user_create.html", {"form": form, "page_title": "New user"}, status=422
+            )
         return _shown_once(_render_detail(request, user, status=201, new_password=password, created=True))
 
 
