@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 
 
@@ -14,3 +15,34 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
+
+
+ROLE_CHOICES = [
+    ("viewer", "viewer: reads everything"),
+    ("operator", "operator: + SIM changes, commands, onboarding, eSIM profiles"),
+    ("admin", "admin: + fleets, network access profiles, users"),
+]
+
+
+class UserCreateForm(forms.ModelForm):
+    """A new user: username (Django's rules, unique), optional e-mail, one role."""
+
+    role = forms.ChoiceField(choices=ROLE_CHOICES, initial="viewer")
+
+    class Meta:
+        model = get_user_model()
+        fields = ["username", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = "150 characters or fewer: letters, digits and @ . + - _ only."
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if field is self.fields["role"] else "form-control"
+
+
+class UserRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=ROLE_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].widget.attrs["class"] = "form-select form-select-sm"

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
-from apps.accounts.permissions import user_role
+from apps.accounts.permissions import PERM_ADMIN, user_role
 
 #: The main navigation: (label, URL name). An entry whose page does not exist yet is shown disabled.
 NAV_ITEMS = [
@@ -16,11 +16,14 @@ NAV_ITEMS = [
     ("Jobs", "core:job_list"),
     ("Audit log", "audit:auditevent_list"),
 ]
+#: entries shown to admins only, after the others
+ADMIN_NAV_ITEMS = [("Users", "accounts:user_list")]
 
 
 def _nav(request):
     items = []
-    for label, name in NAV_ITEMS:
+    admin_items = ADMIN_NAV_ITEMS if request.user.has_perm(PERM_ADMIN) else []
+    for label, name in NAV_ITEMS + admin_items:
         try:
             url = reverse(name)
         except NoReverseMatch:

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic import DetailView, TemplateView
@@ -76,6 +76,7 @@ class HomeView(ViewerRequiredMixin, TemplateView):
         from apps.audit.models import AuditEvent
         from apps.commands.selectors import commands_recent
         from apps.sync.models import SyncRun
+        from apps.sync.selectors import first_sync
         from apps.usage.selectors import Window, sim_status_counts, usage_breakdown, usage_total
 
         context = super().get_context_data(**kwargs)
@@ -86,7 +87,9 @@ class HomeView(ViewerRequiredMixin, TemplateView):
         for run in SyncRun.objects.filter(status__in=SyncRun.FINAL, scope="").order_by("-id")[:50]:
             runs.setdefault(run.resource, run)
         statuses = sim_status_counts()
+        first = first_sync()
         context.update(
+            first_sync=first if first is not None and first.active else None,
             sim_statuses=statuses,
             sim_total=sum(s["count"] for s in statuses),
             usage_24h=usage_total(window=Window(hour - timedelta(hours=23), hour + timedelta(hours=1))),
@@ -102,6 +105,23 @@ class HomeView(ViewerRequiredMixin, TemplateView):
             ),
         )
         return context
+
+
+class FirstSyncProgressView(ViewerRequiredMixin, View):
+    """The home page's first-sync card, polled by htmx every 2 s while the first sync runs; answers 286
+    (stop polling) with a "finished" card once every run of it is final (runs left by a dead worker are
+    failed first, so the card never polls forever)."""
+
+    def get(self, request):
+        from apps.sync.selectors import first_sync
+        from apps.sync.services import mark_stale_runs
+
+        mark_stale_runs()
+        first = first_sync()
+        response = render(request, "core/_first_sync.html", {"first_sync": first})
+        if first is None or not first.active:
+            response.status_code = HTMX_STOP_POLLING
+        return response
 
 
 @login_not_required

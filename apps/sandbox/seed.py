@@ -255,7 +255,13 @@ def seed(*, sims: int, fleets: int, seed: int = 1, inventory: int | None = None)
     return counts
 
 
+def inventory_unclaimed() -> int:
+    """How many physical SIMs of the inventory no CreateSim has claimed yet."""
+    return InventorySim.objects.filter(claimed=False).count()
+
+
 def inventory_sample(n: int = 5) -> list[tuple[str, str]]:
+    """The first ``n`` unclaimed (ICCID, registration code) pairs, oldest first (CreateSim claims them)."""
     return list(
         InventorySim.objects.filter(claimed=False)
         .order_by("id")

@@ -9,6 +9,7 @@ app_name = "sandbox"
 urlpatterns = [
     path("oauth2/token", v.oauth_token, name="oauth_token"),
     path("_control/faults", v.faults_control, name="faults"),
+    path("_control/inventory", v.inventory_control, name="inventory"),
     path("v1/Sims", v.endpoint(get=v.sims_list, post=v.sims_create), name="sims"),
     path("v1/Sims/<str:sid>", v.endpoint(get=v.sim_fetch, post=v.sim_update), name="sim"),
     path("v1/Sims/<str:sim_sid>/BillingPeriods", v.endpoint(get=v.billing_periods), name="billing_periods"),

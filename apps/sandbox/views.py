@@ -728,6 +728,32 @@ def parse_fail_page(value: str) -> tuple[str, int | None]:
 
 @csrf_exempt
 @login_not_required
+def inventory_control(request):
+    """GET /sandbox/_control/inventory?count=N (authenticated like the API): the first N (default 20,
+    at most 1000) unclaimed ICCID + registration code pairs, to try registering SIMs with, and how many
+    are left: ``{"unclaimed": 95, "sims": [{"iccid": "...", "registration_code": "..."}]}``."""
+    from .seed import inventory_sample, inventory_unclaimed
+
+    try:
+        guard.authenticate(request)
+        if request.method != "GET":
+            raise ApiError(405, api.METHOD_NOT_ALLOWED, f"Method {request.method} not allowed")
+        raw = request.GET.get("count", "20")
+        if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+            raise bad("count must be a whole number from 1 to 1000")
+        pairs = inventory_sample(int(raw))
+        return JsonResponse(
+            {
+                "unclaimed": inventory_unclaimed(),
+                "sims": [{"iccid": iccid, "registration_code": code} for iccid, code in pairs],
+            }
+        )
+    except ApiError as exc:
+        return exc.response()
+
+
+@csrf_exempt
+@login_not_required
 def faults_control(request):
     try:
         guard.authenticate(request)

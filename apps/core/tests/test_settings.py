@@ -81,7 +81,12 @@ def test_production_settings_pass_check_deploy_with_zero_warnings(tmp_path, with
         env["SECRET_KEY_FILE"] = str(tmp_path / "key")
     else:
         env["SECRET_KEY"] = key
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
+    # a deployment's environment: not the test run's databases, nor the browser tests' async switch
+    full = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
     full.update({"SUPERSIM_IGNORE_DOTENV": "1", **env})
     out = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -10,11 +12,13 @@ from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.permissions import OperatorRequiredMixin
+from apps.core.csvsafe import csv_rows
 from apps.core.htmx import is_htmx, trigger
 from apps.supersim.errors import SuperSimError
 
 from .csvfile import INVALID, KNOWN, NEW, CsvRejected, human_size, max_bytes, max_rows
 from .forms import OnboardingUploadForm, SimRegisterForm
+from .sandbox import sandbox_inventory, sandbox_is_the_api
 from .services import (
     onboarding_confirm,
     onboarding_draft_create,
@@ -36,12 +40,16 @@ class SimRegisterView(OperatorRequiredMixin, View):
 
     def render(self, request, context, status=200):
         template = self.partial_template if is_htmx(request) else self.page_template
-        response = render(request, template, {"page_title": "Register a SIM", **context}, status=status)
+        sandbox_url = reverse("sims:sim_sandbox_inventory") if sandbox_is_the_api() else ""
+        context = {"page_title": "Register a SIM", "sandbox_inventory_url": sandbox_url, **context}
+        response = render(request, template, context, status=status)
         patch_vary_headers(response, ("HX-Request",))
         return response
 
     def get(self, request):
-        return self.render(request, {"form": SimRegisterForm()})
+        """The form; ``?iccid=&registration_code=`` fill it in (the sandbox page's "Register" links)."""
+        initial = {k: request.GET[k][:40] for k in ("iccid", "registration_code") if k in request.GET}
+        return self.render(request, {"form": SimRegisterForm(initial=initial)})
 
     def post(self, request):
         form = SimRegisterForm(request.POST)
@@ -90,6 +98,33 @@ class SimRegisterView(OperatorRequiredMixin, View):
             return redirect(reverse("sims:sim_register"))
         response = self.render(request, context)
         return trigger(response, "simCreated", {"sid": sim.sid, "iccid": sim.iccid})
+
+
+class SandboxInventoryView(OperatorRequiredMixin, View):
+    """The sandbox's unclaimed ICCID + registration code pairs, to try onboarding with (404 unless the
+    sandbox is the API). ``?format=csv`` gives them as a file the CSV onboarding takes."""
+
+    http_method_names = ["get"]
+    count = 20
+
+    def get(self, request):
+        if not sandbox_is_the_api():
+            raise Http404("The API is not the sandbox: there is no inventory to show.")
+        context = {"page_title": "Sandbox: SIMs to register", "api_base_url": settings.SUPERSIM_API_BASE_URL}
+        try:
+            inventory = sandbox_inventory(count=self.count)
+        except SuperSimError as exc:
+            context["error"] = sim_error_text(exc)
+            return render(request, "sims/onboarding_sandbox.html", context, status=502)
+        if request.GET.get("format") == "csv":
+            rows = ([s["iccid"], s["registration_code"]] for s in inventory["sims"])
+            response = StreamingHttpResponse(
+                csv_rows(["iccid", "registration_code"], rows), content_type="text/csv"
+            )
+            response["Content-Disposition"] = 'attachment; filename="sandbox-sims.csv"'
+            return response
+        context.update(unclaimed=inventory["unclaimed"], pairs=inventory["sims"])
+        return render(request, "sims/onboarding_sandbox.html", context)
 
 
 class OnboardingUploadView(OperatorRequiredMixin, View):

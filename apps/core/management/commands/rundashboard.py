@@ -55,11 +55,20 @@ class Command(BaseCommand):
                 except OSError:
                     time.sleep(0.5)
             where = f"http://{host}:{port}/"
-            self.stdout.write(self.style.SUCCESS(f"Super SIM Admin is at {where} (Ctrl-C stops)"))
             if not no_sync and "sync" in get_commands():
-                self.stdout.write("Running a first sync from " + settings.SUPERSIM_API_BASE_URL)
-                subprocess.call([*manage, "sync"], env=os.environ)
-                self.stdout.write(self.style.SUCCESS(f"First sync done; the dashboard is at {where}"))
+                self.stdout.write(
+                    f"Super SIM Admin is at {where} (Ctrl-C stops). A first sync from "
+                    f"{settings.SUPERSIM_API_BASE_URL} runs now: until it finishes the data is partial "
+                    "(the home page shows its progress)."
+                )
+                if subprocess.call([*manage, "sync"], env=os.environ) == 0:
+                    self.stdout.write(self.style.SUCCESS(f"First sync done; the dashboard is at {where}"))
+                else:
+                    self.stdout.write(
+                        self.style.WARNING(f"The first sync did not fully succeed: see {where}sync/")
+                    )
+            else:
+                self.stdout.write(self.style.SUCCESS(f"Super SIM Admin is at {where} (Ctrl-C stops)"))
             while all(p.poll() is None for p in procs):
                 time.sleep(0.5)
         except KeyboardInterrupt:

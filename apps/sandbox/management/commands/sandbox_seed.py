@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.sandbox.catalogue import ensure_networks
+from apps.sandbox.management.commands.sandbox_inventory import write_pairs
 from apps.sandbox.models import Sim
 from apps.sandbox.seed import inventory_sample, reset, seed
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         elif Sim.objects.exists():
             if opts["if_empty"]:
                 self.stdout.write("sandbox already seeded; nothing to do")
+                self._pairs()
                 return
             raise CommandError("the sandbox already has SIMs: use --reset to replace them or --if-empty")
         started = time.monotonic()
@@ -37,6 +39,10 @@ class Command(BaseCommand):
         self.stdout.write(
             "sandbox seeded in {:.1f}s: {}".format(took, ", ".join(f"{v} {k}" for k, v in counts.items()))
         )
+        self._pairs()
+
+    def _pairs(self) -> None:
+        """A few unclaimed pairs, on every run (not only the first): what to try onboarding with."""
         self.stdout.write("Unclaimed SIMs you can register (POST /v1/Sims Iccid + RegistrationCode):")
-        for iccid, code in inventory_sample():
-            self.stdout.write(f"  Iccid={iccid}  RegistrationCode={code}")
+        write_pairs(self.stdout, inventory_sample())
+        self.stdout.write("More: manage.py sandbox_inventory --count N (or the dashboard's sandbox page).")
