@@ -19,7 +19,7 @@ from apps.supersim.errors import SuperSimError
 from .filtersets import IpCommandFilterSet, SmsCommandFilterSet
 from .forms import IpSendForm, SmsSendForm
 from .models import IpCommand, SmsCommand
-from .selectors import commands_recent
+from .selectors import command_target_problems, commands_recent, sim_labels
 from .services import FINAL_STATUSES, PayloadError, ip_command_send, payload_bytes, sms_command_send
 from .tables import IpCommandTable, SmsCommandTable
 
@@ -130,6 +130,13 @@ class IpCommandDetailView(_CommandDetailView):
     template_name = "commands/ipcommand_detail.html"
 
 
+def targets_digest(kind: str, targets: list[str]) -> str:
+    """Names one set of targets: a confirmation given for it does not carry over to another selection."""
+    import hashlib
+
+    return hashlib.sha256(" ".join([kind, *sorted(targets)]).encode()).hexdigest()[:32]
+
+
 class _SendView(OperatorRequiredMixin, TemplateView):
     form_class = SmsSendForm
     kind = "sms"
@@ -145,16 +152,41 @@ class _SendView(OperatorRequiredMixin, TemplateView):
         return context
 
     def post(self, request):
+        """Send, after a warning: when the local rows say the API will refuse some targets (not ready/active,
+        SMS disabled on the fleet), the form comes back listing them, to be confirmed for exactly these
+        targets (``confirm_for``): ``confirm=all`` sends anyway, ``confirm=ready`` skips the refused ones."""
         form = self.form_class(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=422)
         targets = form.cleaned_data["targets"]
+        problems = command_target_problems(
+            kind=self.kind, sids=targets, fleet_sid=form.cleaned_data.get("fleet") or ""
+        )
+        if problems["count"]:
+            digest = targets_digest(self.kind, targets)
+            confirm = request.POST.get("confirm", "")
+            if request.POST.get("confirm_for") != digest or confirm not in ("all", "ready"):
+                warning = problems | {
+                    "digest": digest,
+                    "total": len(targets),
+                    "ready": len(targets) - problems["count"],
+                    "more": problems["count"] - len(problems["items"]),
+                }
+                return self.render_to_response(self.get_context_data(form=form, warning=warning))
+            if confirm == "ready":
+                targets = [sid for sid in targets if sid not in problems["sids"]]
+                if not targets:
+                    form.add_error(None, "None of the selected SIMs can take the command.")
+                    return self.render_to_response(self.get_context_data(form=form), status=422)
         if len(targets) == 1:
             try:
                 command = self.send_one(form.cleaned_data, targets[0])
-            except (SuperSimError, PayloadError) as exc:
-                code = getattr(exc, "code", None)
-                form.add_error(None, f"{'Error ' + str(code) + ': ' if code else ''}{exc}")
+            except SuperSimError as exc:
+                label = sim_labels([targets[0]])[targets[0]]
+                form.add_error(None, f"The API refused the command for SIM {label}: {exc}")
+                return self.render_to_response(self.get_context_data(form=form), status=422)
+            except PayloadError as exc:
+                form.add_error(None, str(exc))
                 return self.render_to_response(self.get_context_data(form=form), status=422)
             messages.success(request, f"Command {command.sid} queued.")
             return self._redirect(command.get_absolute_url(), "commandSent", {"sid": command.sid})
