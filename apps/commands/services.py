@@ -165,7 +165,7 @@ def sms_command_send(
             object_type="smscommand",
             object_id=sim_sid,
             object_repr=f"SMS to {sim_sid}",
-            after={"sim": sim_sid, "payload": payload},
+            requested={"sim": sim_sid, "payload": payload},
             request=request,
             source=source,
         )
@@ -220,7 +220,12 @@ def ip_command_send(
             object_type="ipcommand",
             object_id=sim_sid,
             object_repr=f"IP command to {sim_sid}",
-            after={"sim": sim_sid, "payload": api_payload, "payload_type": payload_type, "port": device_port},
+            requested={
+                "sim": sim_sid,
+                "payload": api_payload,
+                "payload_type": payload_type,
+                "port": device_port,
+            },
             request=request,
             source=source,
         )
