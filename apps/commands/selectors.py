@@ -8,9 +8,10 @@ from .models import IpCommand, SmsCommand
 
 
 def commands_recent(*, direction: str | None = None, limit: int = 10) -> list:
-    """The latest SMS and IP commands together, newest first (two small indexed queries)."""
-    sms = SmsCommand.objects.all()
-    ip = IpCommand.objects.all()
+    """The latest SMS and IP commands together, newest first (two small indexed queries), each with its SIM
+    (for ``sim_label``)."""
+    sms = SmsCommand.objects.select_related("sim").defer("raw", "sim__raw")
+    ip = IpCommand.objects.select_related("sim").defer("raw", "sim__raw")
     if direction:
         sms, ip = sms.filter(direction=direction), ip.filter(direction=direction)
     rows = chain(sms.order_by("-date_created", "-id")[:limit], ip.order_by("-date_created", "-id")[:limit])

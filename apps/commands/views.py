@@ -20,7 +20,14 @@ from .filtersets import IpCommandFilterSet, SmsCommandFilterSet
 from .forms import IpSendForm, SmsSendForm
 from .models import IpCommand, SmsCommand
 from .selectors import command_target_problems, commands_recent, sim_labels
-from .services import FINAL_STATUSES, PayloadError, ip_command_send, payload_bytes, sms_command_send
+from .services import (
+    FINAL_STATUSES,
+    PayloadError,
+    ip_command_send,
+    payload_bytes,
+    payload_text,
+    sms_command_send,
+)
 from .tables import IpCommandTable, SmsCommandTable
 
 KINDS = {
@@ -45,7 +52,7 @@ class CommandListView(ObjectListView):
 
     def get_queryset(self):
         model = KINDS[self.kind][0]
-        return model.objects.defer("raw").order_by("-date_created", "-id")
+        return model.objects.select_related("sim").defer("raw", "sim__raw").order_by("-date_created", "-id")
 
     def get_filterset_class(self):
         return KINDS[self.kind][1]
@@ -76,7 +83,7 @@ def _status_context(command) -> dict:
         "command": command,
         "kind": "sms" if isinstance(command, SmsCommand) else "ip",
         "final": command.status in FINAL_STATUSES,
-        "payload_text": raw.decode("utf-8", "replace"),
+        "payload_text": payload_text(raw),
         "payload_hex": raw.hex(" "),
         "payload_size": len(raw),
     }

@@ -46,6 +46,28 @@ def test_list_kinds_filters_and_partial(viewer_client):
 
 
 @pytest.mark.django_db
+def test_binary_payloads_show_as_hex_and_sims_by_name_and_iccid(viewer_client):
+    """DEADBEEF is not text: lists, the feed and the detail page show its hex, never replacement characters;
+    the SIM is named by its unique name and ICCID, not a cut SID."""
+    from apps.sims.tests.factories import SimFactory
+
+    sim = SimFactory(unique_name="pump-7", iccid="89883070000000000017")
+    cmd = IpCommandFactory(sim=sim, payload="3q2+7w==", payload_type="binary", direction="from_sim")
+    IpCommandFactory(sim=None, sim_iccid="89883070000000000025", payload="plain text")
+    page = viewer_client.get(reverse("commands:command_list"), {"kind": "ip"}).content.decode()
+    assert "\ufffd" not in page and "binary, 4 bytes" in page and "de ad be ef" in page
+    assert "pump-7 · 89883070000000000017" in page and f"{sim.sid[:14]}…" not in page
+    assert "89883070000000000025" in page and "plain text" in page
+    feed = viewer_client.get(reverse("commands:command_feed")).content.decode()
+    assert "hex de ad be ef" in feed and "pump-7 · 89883070000000000017" in feed and "\ufffd" not in feed
+    detail = viewer_client.get(cmd.get_absolute_url()).content.decode()
+    assert "\ufffd" not in detail and "data-payload-text" not in detail and "Binary: not printable" in detail
+    assert "de ad be ef" in detail and "pump-7 · 89883070000000000017" in detail
+    text = IpCommandFactory(sim=sim, payload="aGVsbG8=", payload_type="binary")  # "hello" sent as binary
+    assert "hello</pre>" in viewer_client.get(text.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("rows", [3, 2000])
 def test_list_and_feed_query_counts(viewer_client, django_assert_num_queries, rows):
     _bulk_sms(rows)
