@@ -157,6 +157,12 @@ def webhook_url(name: str, *, request=None) -> str | None:
     return None
 
 
+def _sim_name(sim_sid: str) -> str:
+    from .selectors import sim_labels
+
+    return sim_labels([sim_sid])[sim_sid]
+
+
 def _command_state(cmd) -> dict:
     return {"status": cmd.status, "sim": cmd.sim_id, "direction": cmd.direction}
 
@@ -185,7 +191,7 @@ def sms_command_send(
             user=user,
             object_type="smscommand",
             object_id=sim_sid,
-            object_repr=f"SMS to {sim_sid}",
+            object_repr=f"SMS to {_sim_name(sim_sid)}",
             requested={"sim": sim_sid, "payload": payload},
             request=request,
             source=source,
@@ -240,7 +246,7 @@ def ip_command_send(
             user=user,
             object_type="ipcommand",
             object_id=sim_sid,
-            object_repr=f"IP command to {sim_sid}",
+            object_repr=f"IP command to {_sim_name(sim_sid)}",
             requested={
                 "sim": sim_sid,
                 "payload": api_payload,

@@ -286,7 +286,7 @@ def test_fleet_wide_sms_to_a_fleet_with_sms_disabled_warns_and_single_refusal_is
     response = client.post(reverse("commands:sms_send"), {"fleet": fleet.sid, "payload": "hello"})
     body = response.content.decode()
     assert response.status_code == 200
-    assert f"refuse this command for {active} of the {active} selected SIM" in body
+    assert f"refuse this command for {active} of the {active} selected SIMs" in body
     assert f"fleet {fleet.unique_name or fleet.sid} has SMS commands disabled" in body
     assert 'id="send-ready"' not in body and 'id="send-anyway"' in body
     assert not Job.objects.exists()
