@@ -6,11 +6,15 @@ class AuditEventQuerySet(models.QuerySet):
     def summaries(self):
         """Without the before/after/API-response JSON: lists show none of it, and a page of 50 entries
         would otherwise read and decode 150 JSON documents (a SIM's, each) to throw them away."""
-        return self.defer("before", "after", "api_response")
+        return self.defer("before", "after", "api_response", "requested")
 
 
 class AuditEvent(models.Model):
-    """One thing that happened: who, when, what, to which object, before/after and the API's answer."""
+    """One thing that happened: who, when, what, to which object, before/after and the API's answer.
+
+    A refused or failed action (``success=False``) keeps what was asked (``requested``) and the error
+    (``api_response``, ``message``), never a before/after: nothing changed.
+    """
 
     class Source(models.TextChoices):
         UI = "ui", "Dashboard"
@@ -31,6 +35,8 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     api_response = models.JSONField(null=True, blank=True)
+    #: what a refused or failed action asked for (its before/after stay empty: nothing changed)
+    requested = models.JSONField(null=True, blank=True)
     message = models.TextField(blank=True)
     request_id = models.CharField(max_length=64, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

@@ -74,7 +74,15 @@ def audit_record(
     request=None,
     success: bool = True,
     message: str = "",
+    requested: dict | None = None,
 ) -> AuditEvent:
+    """Write one audit entry. A failed action (``success=False``) records the attempt (``requested``) and the
+    error, and no ``before``/``after``: passing them raises ``ValueError`` (they would show a change that
+    did not happen)."""
+    if not success and (before is not None or after is not None):
+        raise ValueError(
+            "a failed action changed nothing: pass what was asked as requested=, not before/after"
+        )
     if obj is not None:
         object_type = object_type or obj._meta.model_name
         object_id = object_id or str(getattr(obj, "sid", None) or obj.pk)
@@ -100,6 +108,7 @@ def audit_record(
         before=scrub(before),
         after=scrub(after),
         api_response=scrub(api_response),
+        requested=scrub(requested),
         message=_scrub_text(str(message), _secret_values()),
         request_id=getattr(request, "request_id", "") if request is not None else request_id_var.get(),
         ip_address=_client_ip(request) if request is not None else None,
@@ -108,8 +117,9 @@ def audit_record(
 
 
 def audit_api_failure(*, action: str, exc, user, message: str = "", **fields: Any) -> AuditEvent:
-    """The audit entry for a change the API refused (``exc``: a ``SuperSimError``): its answer is kept, the
-    entry is marked failed, and the message is the API's own unless a clearer one is given."""
+    """The audit entry for a change the API refused (``exc``: a ``SuperSimError``): what was asked
+    (``requested=``) and the API's answer are kept, the entry is marked failed (no before/after), and the
+    message is the API's own unless a clearer one is given."""
     return audit_record(
         action=action,
         user=user,

@@ -36,6 +36,16 @@ def changed_keys(before, after) -> list[dict]:
     return rows
 
 
+def detail_sections(event: AuditEvent) -> list[tuple[str, str]]:
+    """(title, whole JSON text) of each document the entry holds. A failed action shows what was asked and
+    the API's error: it changed nothing, so it has no before/after."""
+    if event.success:
+        docs = (("Before", event.before), ("After", event.after), ("API response", event.api_response))
+    else:
+        docs = (("Attempted", event.requested), ("API error", event.api_response))
+    return [(title, pretty_json(value)) for title, value in docs if value is not None]
+
+
 class AuditEventDetailView(ViewerRequiredMixin, TemplateView):
     template_name = "audit/auditevent_detail.html"
 
@@ -46,16 +56,8 @@ class AuditEventDetailView(ViewerRequiredMixin, TemplateView):
         context.update(
             event=event,
             page_title=f"Audit entry #{event.pk}",
-            changes=changed_keys(event.before, event.after),
-            sections=[
-                (title, pretty_json(value))
-                for title, value in (
-                    ("Before", event.before),
-                    ("After", event.after),
-                    ("API response", event.api_response),
-                )
-                if value is not None
-            ],
+            changes=changed_keys(event.before, event.after) if event.success else [],
+            sections=detail_sections(event),
             same_request_url=list_url + "?" + urlencode({"request_id": event.request_id})
             if event.request_id
             else "",

@@ -27,11 +27,12 @@ class _TargetsMixin(forms.Form):
         super().__init__(*args, **kwargs)
         from apps.fleets.models import Fleet
 
+        sms = isinstance(self, SmsSendForm)
         self.fields["fleet"].choices = [("", "—")] + [
-            (sid, name or sid)
-            for sid, name in Fleet.objects.filter(removed_at__isnull=True)
+            (sid, f"{name or sid} (SMS commands disabled)" if sms and enabled is False else name or sid)
+            for sid, name, enabled in Fleet.objects.filter(removed_at__isnull=True)
             .order_by("unique_name", "sid")
-            .values_list("sid", "unique_name")[:2000]
+            .values_list("sid", "unique_name", "sms_commands_enabled")[:2000]
         ]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

@@ -7,12 +7,22 @@ local command row, so an item run again after a worker crash finds that entry an
 from __future__ import annotations
 
 from apps.core.jobs import JobItemFailed, register_job_handler
+from apps.supersim.errors import SuperSimError
 
+from .selectors import sim_labels
 from .services import PayloadError, ip_command_send, sms_command_send
 
 
 def _marker(item) -> str:
     return f"job:{item.job_id}:item:{item.pk}"
+
+
+def _refused(item, exc: SuperSimError) -> JobItemFailed:
+    """The API refused this SIM's command: the item fails with the SIM's name/ICCID and the API's error (a
+    rate limit or an outage is not a refusal: it propagates and the item is tried again later)."""
+    if exc.retryable:
+        raise exc
+    return JobItemFailed(f"Refused for SIM {sim_labels([item.key])[item.key]}: {exc}")
 
 
 def _already_sent(item, action: str) -> dict | None:
@@ -37,6 +47,8 @@ def sms_send(*, job, item) -> dict:
         )
     except PayloadError as exc:
         raise JobItemFailed(str(exc)) from exc
+    except SuperSimError as exc:
+        raise _refused(item, exc) from exc
     return {"command_sid": cmd.sid, "status": cmd.status}
 
 
@@ -57,4 +69,6 @@ def ip_send(*, job, item) -> dict:
         )
     except PayloadError as exc:
         raise JobItemFailed(str(exc)) from exc
+    except SuperSimError as exc:
+        raise _refused(item, exc) from exc
     return {"command_sid": cmd.sid, "status": cmd.status}

@@ -1,3 +1,4 @@
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.urls import reverse
 
@@ -8,7 +9,30 @@ from apps.sims.models import sim_fk
 from .choices import Direction, IpCommandStatus, PayloadType, SmsCommandStatus
 
 
-class SmsCommand(BadgeMixin, SyncedResource):
+class PayloadMixin:
+    @property
+    def payload_preview(self) -> str:
+        """The payload in one line: text when printable, else hex (see ``services.payload_preview``)."""
+        from .services import payload_preview
+
+        return payload_preview(self)
+
+    @property
+    def sim_label(self) -> str:
+        """The SIM as people know it: ``"name · ICCID"`` (the SID only when the SIM is not synced). Load
+        the command with ``select_related("sim")``."""
+        from .selectors import sim_label
+
+        try:
+            sim = self.sim if self.sim_id else None
+        except ObjectDoesNotExist:  # a SIM not synced yet (the reference has no constraint)
+            sim = None
+        if sim is not None:
+            return sim_label(unique_name=sim.unique_name, iccid=sim.iccid, sid=sim.sid)
+        return sim_label(iccid=getattr(self, "sim_iccid", ""), sid=self.sim_id or "")
+
+
+class SmsCommand(PayloadMixin, BadgeMixin, SyncedResource):
     """An SMS command (``HC...``) sent to or received from a SIM; history is kept (never swept)."""
 
     account_sid = models.CharField(max_length=34, blank=True)
@@ -33,7 +57,7 @@ class SmsCommand(BadgeMixin, SyncedResource):
         return reverse("commands:smscommand_detail", kwargs={"sid": self.sid})
 
 
-class IpCommand(BadgeMixin, SyncedResource):
+class IpCommand(PayloadMixin, BadgeMixin, SyncedResource):
     """An IP command (``HG...``) sent to or received from a SIM over UDP; history is kept (never swept)."""
 
     account_sid = models.CharField(max_length=34, blank=True)

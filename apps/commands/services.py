@@ -125,6 +125,27 @@ def payload_bytes(command) -> bytes:
     return (command.payload or "").encode("utf-8")
 
 
+def payload_text(raw: bytes) -> str | None:
+    """The payload as text when it is printable UTF-8 (tabs and line breaks allowed), else ``None``: a binary
+    payload is shown as hex, never as replacement characters."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if all(c.isprintable() or c in "\t\r\n" for c in text) else None
+
+
+def payload_preview(command, limit: int = 60) -> str:
+    """One line for lists and feeds: the text (cut at ``limit`` characters) when printable, else the hex of
+    the first bytes (``"hex de ad be ef"``)."""
+    raw = payload_bytes(command)
+    text = payload_text(raw)
+    if text is not None:
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    shown = raw[: max(1, limit // 3)]
+    return "hex " + shown.hex(" ") + (" …" if len(raw) > len(shown) else "")
+
+
 def webhook_url(name: str, *, request=None) -> str | None:
     """The public URL of one of our webhook endpoints (``PUBLIC_BASE_URL`` first, else the request's)."""
     path = reverse(f"webhooks:{name}")
@@ -134,6 +155,12 @@ def webhook_url(name: str, *, request=None) -> str | None:
     if request is not None:
         return request.build_absolute_uri(path)
     return None
+
+
+def _sim_name(sim_sid: str) -> str:
+    from .selectors import sim_labels
+
+    return sim_labels([sim_sid])[sim_sid]
 
 
 def _command_state(cmd) -> dict:
@@ -164,8 +191,8 @@ def sms_command_send(
             user=user,
             object_type="smscommand",
             object_id=sim_sid,
-            object_repr=f"SMS to {sim_sid}",
-            after={"sim": sim_sid, "payload": payload},
+            object_repr=f"SMS to {_sim_name(sim_sid)}",
+            requested={"sim": sim_sid, "payload": payload},
             request=request,
             source=source,
         )
@@ -219,8 +246,13 @@ def ip_command_send(
             user=user,
             object_type="ipcommand",
             object_id=sim_sid,
-            object_repr=f"IP command to {sim_sid}",
-            after={"sim": sim_sid, "payload": api_payload, "payload_type": payload_type, "port": device_port},
+            object_repr=f"IP command to {_sim_name(sim_sid)}",
+            requested={
+                "sim": sim_sid,
+                "payload": api_payload,
+                "payload_type": payload_type,
+                "port": device_port,
+            },
             request=request,
             source=source,
         )

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from apps.core.tables import DateTimeColumn
 
 from .models import IpCommand, SmsCommand
-from .services import payload_bytes
+from .services import payload_bytes, payload_text
 
 
 def _badge(record):
@@ -23,9 +23,9 @@ class _CommandTable(tables.Table):
     sid = tables.Column(linkify=True, verbose_name="SID", attrs={"td": {"class": "mono"}})
     date_created = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Created")
     direction = tables.Column()
-    sim = tables.Column(verbose_name="SIM", accessor="sim_id", attrs={"td": {"class": "mono"}})
+    sim = tables.Column(verbose_name="SIM", accessor="sim_id", empty_values=())
     status = tables.Column()
-    payload = tables.Column(verbose_name="Payload (text)", orderable=False)
+    payload = tables.Column(verbose_name="Payload", orderable=False)
     hex = tables.Column(
         verbose_name="Hex", empty_values=(), orderable=False, attrs={"td": {"class": "mono payload-hex"}}
     )
@@ -41,13 +41,19 @@ class _CommandTable(tables.Table):
 
     def render_sim(self, value, record):
         if not value:
-            return "—"
+            return record.sim_label or "—"
         url = reverse("sims:sim_detail", kwargs={"sid": value})
-        return format_html('<a href="{}" title="{}">{}…</a>', url, value, value[:14])
+        return format_html('<a href="{}" title="{}">{}</a>', url, value, record.sim_label)
 
     def render_payload(self, value, record):
         raw = payload_bytes(record)
-        text = raw.decode("utf-8", "replace")
+        text = payload_text(raw)
+        if text is None:
+            return format_html(
+                '<span class="text-secondary">binary, {} byte{}</span>',
+                len(raw),
+                "" if len(raw) == 1 else "s",
+            )
         return text if len(text) <= 60 else text[:60] + "…"
 
     def render_hex(self, record):

@@ -19,8 +19,15 @@ from apps.supersim.errors import SuperSimError
 from .filtersets import IpCommandFilterSet, SmsCommandFilterSet
 from .forms import IpSendForm, SmsSendForm
 from .models import IpCommand, SmsCommand
-from .selectors import commands_recent
-from .services import FINAL_STATUSES, PayloadError, ip_command_send, payload_bytes, sms_command_send
+from .selectors import command_target_problems, commands_recent, sim_labels
+from .services import (
+    FINAL_STATUSES,
+    PayloadError,
+    ip_command_send,
+    payload_bytes,
+    payload_text,
+    sms_command_send,
+)
 from .tables import IpCommandTable, SmsCommandTable
 
 KINDS = {
@@ -45,7 +52,7 @@ class CommandListView(ObjectListView):
 
     def get_queryset(self):
         model = KINDS[self.kind][0]
-        return model.objects.defer("raw").order_by("-date_created", "-id")
+        return model.objects.select_related("sim").defer("raw", "sim__raw").order_by("-date_created", "-id")
 
     def get_filterset_class(self):
         return KINDS[self.kind][1]
@@ -76,7 +83,7 @@ def _status_context(command) -> dict:
         "command": command,
         "kind": "sms" if isinstance(command, SmsCommand) else "ip",
         "final": command.status in FINAL_STATUSES,
-        "payload_text": raw.decode("utf-8", "replace"),
+        "payload_text": payload_text(raw),
         "payload_hex": raw.hex(" "),
         "payload_size": len(raw),
     }
@@ -130,6 +137,13 @@ class IpCommandDetailView(_CommandDetailView):
     template_name = "commands/ipcommand_detail.html"
 
 
+def targets_digest(kind: str, targets: list[str]) -> str:
+    """Names one set of targets: a confirmation given for it does not carry over to another selection."""
+    import hashlib
+
+    return hashlib.sha256(" ".join([kind, *sorted(targets)]).encode()).hexdigest()[:32]
+
+
 class _SendView(OperatorRequiredMixin, TemplateView):
     form_class = SmsSendForm
     kind = "sms"
@@ -145,16 +159,41 @@ class _SendView(OperatorRequiredMixin, TemplateView):
         return context
 
     def post(self, request):
+        """Send, after a warning: when the local rows say the API will refuse some targets (not ready/active,
+        SMS disabled on the fleet), the form comes back listing them, to be confirmed for exactly these
+        targets (``confirm_for``): ``confirm=all`` sends anyway, ``confirm=ready`` skips the refused ones."""
         form = self.form_class(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=422)
         targets = form.cleaned_data["targets"]
+        problems = command_target_problems(
+            kind=self.kind, sids=targets, fleet_sid=form.cleaned_data.get("fleet") or ""
+        )
+        if problems["count"]:
+            digest = targets_digest(self.kind, targets)
+            confirm = request.POST.get("confirm", "")
+            if request.POST.get("confirm_for") != digest or confirm not in ("all", "ready"):
+                warning = problems | {
+                    "digest": digest,
+                    "total": len(targets),
+                    "ready": len(targets) - problems["count"],
+                    "more": problems["count"] - len(problems["items"]),
+                }
+                return self.render_to_response(self.get_context_data(form=form, warning=warning))
+            if confirm == "ready":
+                targets = [sid for sid in targets if sid not in problems["sids"]]
+                if not targets:
+                    form.add_error(None, "None of the selected SIMs can take the command.")
+                    return self.render_to_response(self.get_context_data(form=form), status=422)
         if len(targets) == 1:
             try:
                 command = self.send_one(form.cleaned_data, targets[0])
-            except (SuperSimError, PayloadError) as exc:
-                code = getattr(exc, "code", None)
-                form.add_error(None, f"{'Error ' + str(code) + ': ' if code else ''}{exc}")
+            except SuperSimError as exc:
+                label = sim_labels([targets[0]])[targets[0]]
+                form.add_error(None, f"The API refused the command for SIM {label}: {exc}")
+                return self.render_to_response(self.get_context_data(form=form), status=422)
+            except PayloadError as exc:
+                form.add_error(None, str(exc))
                 return self.render_to_response(self.get_context_data(form=form), status=422)
             messages.success(request, f"Command {command.sid} queued.")
             return self._redirect(command.get_absolute_url(), "commandSent", {"sid": command.sid})

@@ -37,7 +37,12 @@ _HANDLERS: dict[str, Handler] = {}
 
 
 class JobItemFailed(Exception):
-    """Raised by a handler: this item failed with a message the operator can act on."""
+    """Raised by a handler: this item failed with a message the operator can act on; ``result`` (optional)
+    is kept as the failed item's result (e.g. the CSV line it came from, for the results CSV)."""
+
+    def __init__(self, message: str = "", *, result: dict | None = None):
+        super().__init__(message)
+        self.result = result or {}
 
 
 def register_job_handler(kind: str) -> Callable[[Handler], Handler]:
@@ -186,7 +191,7 @@ def run_chunk(*, job_id: int, first_seq: int, last_seq: int) -> dict[str, int]:
         try:
             result = handler(job=job, item=item) or {}
         except JobItemFailed as exc:
-            _finish_item(item, ok=False, error=str(exc))
+            _finish_item(item, ok=False, error=str(exc), result=exc.result)
         except Exception as exc:  # noqa: BLE001 - one bad item must not stop the job
             from apps.supersim.errors import SuperSimError
 

@@ -221,8 +221,10 @@ class JobResultsCsvView(ViewerRequiredMixin, View):
     def get(self, request, pk):
         job = get_object_or_404(Job, pk=pk)
         result_keys: list[str] = []
-        for result in job.items.exclude(result={}).values_list("result", flat=True)[:50]:
-            result_keys += [k for k in result if k not in result_keys]
+        for status in (JobItem.Status.SUCCEEDED, JobItem.Status.FAILED):  # the columns of both kinds of rows
+            results = job.items.filter(status=status).exclude(result={}).values_list("result", flat=True)
+            for result in results[:50]:
+                result_keys += [k for k in result if k not in result_keys]
         rows = (
             [item.key, item.status, item.error, *[item.result.get(k, "") for k in result_keys]]
             for item in job.items.order_by("seq").iterator(chunk_size=2000)

@@ -92,7 +92,7 @@ def esim_profile_create(
             user=user,
             object_type="esimprofile",
             object_repr=eid or "matching ID",
-            after=asked,
+            requested=asked,
             request=request,
         )
         raise

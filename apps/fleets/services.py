@@ -101,7 +101,7 @@ def fleet_create(*, user, data: dict, request=None) -> Fleet:
             user=user,
             object_type="fleet",
             object_repr=str(payload.get("unique_name") or ""),
-            after=payload,
+            requested=payload,
             request=request,
         )
         raise
@@ -144,8 +144,7 @@ def fleet_update(*, fleet: Fleet, user, data: dict, request=None) -> Fleet:
             action="fleet.update",
             user=user,
             obj=fleet,
-            before=before,
-            after={**before, **changes},
+            requested=changes,
             request=request,
         )
         raise

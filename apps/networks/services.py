@@ -154,7 +154,7 @@ def nap_create(*, user, unique_name: str, networks: list, request=None) -> Netwo
             user=user,
             exc=exc,
             request=request,
-            after={"unique_name": unique_name, "networks": sids},
+            requested={"unique_name": unique_name, "networks": sids},
             object_type="networkaccessprofile",
             object_repr=unique_name,
         )
@@ -187,8 +187,7 @@ def nap_rename(*, nap: NetworkAccessProfile, unique_name: str, user, request=Non
             exc=exc,
             request=request,
             obj=nap,
-            before=before,
-            after={**before, "unique_name": unique_name},
+            requested={"unique_name": unique_name},
         )
         raise
     renamed = nap_from_api(data=answer)
@@ -222,8 +221,7 @@ def nap_network_add(
             exc=exc,
             request=request,
             obj=nap,
-            before=before,
-            after={**before, "networks": sorted({*before["networks"], network.sid})},
+            requested={"add_network": network.sid},
         )
         raise
     membership = nap_network_from_api(data=answer, nap_sid=nap.sid)
@@ -250,7 +248,6 @@ def nap_network_remove(
 
     network_sid = membership.network_id or membership.sid
     before = nap_state(nap)
-    after = {**before, "networks": [s for s in before["networks"] if s != network_sid]}
     label = f"{membership.friendly_name or network_sid} ({network_sid})"
     try:
         get_client().nap_network_remove(nap.sid, network_sid)
@@ -261,8 +258,7 @@ def nap_network_remove(
             exc=exc,
             request=request,
             obj=nap,
-            before=before,
-            after=after,
+            requested={"remove_network": network_sid},
         )
         raise
     nap_network_mark_removed(nap_sid=nap.sid, network_sid=network_sid)

@@ -22,7 +22,7 @@ def render_country(code: str):
 
 class NetworkTable(tables.Table):
     friendly_name = tables.Column(verbose_name="Network", linkify=True)
-    iso_country = tables.Column(verbose_name="Country", order_by=("iso_country", "friendly_name"))
+    iso_country = tables.Column(verbose_name="Country", order_by=("country_name", "friendly_name"))
     mcc_mnc = tables.Column(verbose_name="MCC-MNC", accessor="identifiers", orderable=False)
     naps = tables.Column(verbose_name="Allowed by NAPs", accessor="sid", orderable=False, empty_values=())
     sid = tables.Column(verbose_name="SID", attrs={"td": {"class": "mono text-secondary"}})

@@ -27,6 +27,13 @@ SIM_ALREADY_ON_ACCOUNT = 83003
 SIM_NEEDS_FLEET = 83007
 STATUS_CHANGE_NOT_ALLOWED = 83010
 DUPLICATE_UNIQUE_NAME = 83011
+#: commands refused when they are created (HTTP 400). 83400 is Twilio's documented "IP Commands error"
+#: (https://www.twilio.com/docs/errors/83400); no code for SMS Commands is documented, so the sandbox uses
+#: 83300, the same pattern one block lower (the 83xxx Super SIM range, 834xx being IP Commands).
+SMS_COMMAND_REFUSED = 83300
+IP_COMMAND_REFUSED = 83400
+#: the SIM statuses in which a SIM can be sent a command
+COMMAND_SIM_STATUSES = ("ready", "active")
 USAGE_BAD_TIME = 83601
 USAGE_START_AFTER_END = 83602
 USAGE_TOO_OLD = 83603

@@ -582,6 +582,31 @@ def _filter_sim(qs, ref):
     return qs.filter(sim=sim) if sim else qs.none()
 
 
+def _command_sim(ref: str, *, kind: str) -> Sim:
+    """The SIM a new command goes to, or the API's refusal (HTTP 400, nothing created): the SIM must be
+    ``ready`` or ``active``, and for an SMS command its fleet must have ``sms_commands_enabled`` (the Fleet
+    resource has no such switch for IP commands)."""
+    services.apply_due_if_any(Sim)  # a scheduled activation that is due counts as done
+    sim = _sim_ref(ref)
+    code = api.SMS_COMMAND_REFUSED if kind == "sms" else api.IP_COMMAND_REFUSED
+    noun = "SMS Command" if kind == "sms" else "IP Command"
+    if sim.status not in api.COMMAND_SIM_STATUSES:
+        raise ApiError(
+            400,
+            code,
+            f"Unable to send the {noun}: the Sim {sim.sid} is {sim.status}; "
+            "a Sim must be ready or active to receive commands",
+        )
+    if kind == "sms" and sim.fleet is not None and not sim.fleet.sms_commands_enabled:
+        raise ApiError(
+            400,
+            code,
+            f"Unable to send the SMS Command: SMS Commands are disabled for the Fleet {sim.fleet.sid} "
+            f"of the Sim {sim.sid} (sms_commands_enabled is false)",
+        )
+    return sim
+
+
 def sms_create(request):
     data = request.POST
     sim_ref = api.p_str(data, "Sim", required=True)
@@ -590,7 +615,7 @@ def sms_create(request):
         raise bad(f"Payload is too long: {len(payload)} characters, at most 160 are allowed")
     callback_url = api.p_url(data, "CallbackUrl")
     callback_method = api.p_method(data, "CallbackMethod") or "POST"
-    sim = _sim_ref(sim_ref)
+    sim = _command_sim(sim_ref, kind="sms")
     at = api.now()
     cmd = SmsCommand.objects.create(
         sid=api.new_sid("HC"),
@@ -647,7 +672,7 @@ def ip_create(request):
         raise bad(f"Payload is too long: {len(raw)} bytes, at most 1300 are allowed")
     callback_url = api.p_url(data, "CallbackUrl")
     callback_method = api.p_method(data, "CallbackMethod") or "POST"
-    sim = _sim_ref(sim_ref)
+    sim = _command_sim(sim_ref, kind="ip")
     at = api.now()
     cmd = IpCommand.objects.create(
         sid=api.new_sid("HG"),

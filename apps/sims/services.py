@@ -214,8 +214,7 @@ def _sim_write(
             action=action,
             user=user,
             obj=sim,
-            before=before,
-            after={k: v for k, v in changes.items() if k != "callback_url"},
+            requested={k: v for k, v in changes.items() if k != "callback_url"},
             request=request,
         )
         raise
@@ -248,8 +247,7 @@ def sim_update_status(*, sim: Sim, status: str, user, request=None, callback_bas
             action="sim.update_status",
             user=user,
             obj=sim,
-            before=sim_state(sim),
-            after={"status": status},
+            requested={"status": status},
             request=request,
             success=False,
             message=text,

@@ -69,8 +69,10 @@ class SyncRun(models.Model):
     }
 
     def __str__(self) -> str:
+        from .registry import resource_label
+
         scope = f" {self.scope}" if self.scope else ""
-        return f"Sync #{self.pk} {self.resource}{scope} ({self.status})"
+        return f"Sync #{self.pk} {resource_label(self.resource)}{scope} ({self.status})"
 
     def get_absolute_url(self) -> str:
         return reverse("sync:syncrun_detail", kwargs={"pk": self.pk})

@@ -146,6 +146,14 @@ RESOURCES: dict[str, Resource] = {
 SIM_DETAILS = "sim_details"
 
 RESOURCE_CHOICES = [(r.name, r.label) for r in RESOURCES.values()] + [(SIM_DETAILS, "SIM details")]
+#: the one table of human labels for resource keys ("nap_networks" -> "NAP networks"): every page that shows
+#: a resource uses it (``resource_label``, the ``|resource_label`` template filter)
+RESOURCE_LABELS: dict[str, str] = dict(RESOURCE_CHOICES)
+
+
+def resource_label(name: str) -> str:
+    """``"nap_networks"`` -> ``"NAP networks"``; an unknown key is returned as it is."""
+    return RESOURCE_LABELS.get(name, name)
 
 
 def ordered(names: list[str] | None = None) -> list[Resource]:

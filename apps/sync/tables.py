@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from apps.core.tables import DateTimeColumn
 
 from .models import SyncRun
+from .registry import resource_label
 
 
 class SyncRunTable(tables.Table):
@@ -47,7 +48,8 @@ class SyncRunTable(tables.Table):
         return f"#{value}"
 
     def render_resource(self, value, record):
-        return f"{value} {record.scope}" if record.scope else value
+        label = resource_label(value)
+        return f"{label} {record.scope}" if record.scope else label
 
     def render_status(self, value, record):
         return format_html(

@@ -15,6 +15,7 @@ from . import services
 from .filtersets import SyncRunFilterSet
 from .forms import SyncNowForm
 from .models import SyncRun
+from .registry import resource_label
 from .tables import SyncRunTable
 
 POLLER_ID = "sync-poller"
@@ -99,7 +100,7 @@ class SyncNowView(OperatorRequiredMixin, View):
         runs = services.sync_start(
             resources=[resource] if resource else None, source=SyncRun.Source.UI, user=request.user
         )
-        what = resource or "everything"
+        what = resource_label(resource) if resource else "everything"
         audit_record(
             action="sync.start",
             user=request.user,

@@ -83,7 +83,7 @@ def test_lists_leave_the_json_documents_unread(viewer_client, events, url):
     audit_reads = [q["sql"] for q in queries if 'FROM "audit_auditevent"' in q["sql"]]
     assert audit_reads
     for sql in audit_reads:
-        for column in ("before", "after", "api_response"):
+        for column in ("before", "after", "api_response", "requested"):
             assert f'"audit_auditevent"."{column}"' not in sql
 
 
@@ -105,3 +105,70 @@ def test_detail_shows_pretty_json_changes_and_request_id(viewer_client, events, 
 
 def test_detail_404(viewer_client):
     assert viewer_client.get(reverse("audit:auditevent_detail", kwargs={"pk": 999999})).status_code == 404
+
+
+def test_a_failed_action_cannot_be_given_a_before_or_after(operator):
+    with pytest.raises(ValueError, match="requested="):
+        audit_record(action="sim.rename", user=operator, success=False, before={"a": 1}, after={"a": 2})
+    with pytest.raises(ValueError):
+        audit_record(action="sim.rename", user=operator, success=False, after={"unique_name": "x"})
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refused_rename_records_the_attempt_and_the_error_with_no_invented_change(operator_client, synced):
+    """A rename the API refuses (83011, the name is taken) changed nothing: the entry keeps what was asked and
+    the API's error; it shows no before/after (no "fleet_sid -> null", no "status -> null")."""
+    from apps.sims.models import Sim
+
+    first, second = Sim.objects.order_by("sid")[:2]
+    rename = reverse("sims:sim_rename", kwargs={"sid": first.sid})
+    assert (
+        operator_client.post(rename, {"unique_name": "taken-name"}, HTTP_HX_REQUEST="true").status_code == 200
+    )
+    rename = reverse("sims:sim_rename", kwargs={"sid": second.sid})
+    response = operator_client.post(rename, {"unique_name": "taken-name"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    event = AuditEvent.objects.get(action="sim.rename", success=False)
+    assert (event.before, event.after) == (None, None)
+    assert event.requested == {"unique_name": "taken-name"}
+    assert event.api_response["code"] == 83011 and event.api_response["status"] == 400
+    assert event.object_id == second.sid
+
+    content = operator_client.get(
+        reverse("audit:auditevent_detail", kwargs={"pk": event.pk})
+    ).content.decode()
+    assert "Attempted" in content and "API error" in content and "&quot;code&quot;: 83011" in content
+    assert "&quot;unique_name&quot;: &quot;taken-name&quot;" in content
+    assert 'id="audit-changes"' not in content and "fleet_sid" not in content
+    assert ">Before<" not in content and ">After<" not in content
+
+
+def test_old_failed_entries_are_migrated_to_the_attempt(operator):
+    """Entries written before the fix: their ``after`` was the request, their before/after a fiction."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module("apps.audit.migrations.0002_requested")
+    old = AuditEvent.objects.create(
+        action="sim.rename", success=False, before={"status": "active"}, after={"unique_name": "x"}
+    )
+    ok = AuditEvent.objects.create(
+        action="sim.rename", before={"unique_name": "a"}, after={"unique_name": "b"}
+    )
+    migration.failed_entries_keep_the_attempt(django_apps, None)
+    old.refresh_from_db()
+    ok.refresh_from_db()
+    assert (old.before, old.after, old.requested) == (None, None, {"unique_name": "x"})
+    assert (ok.before, ok.after, ok.requested) == ({"unique_name": "a"}, {"unique_name": "b"}, None)
+
+
+def test_long_json_is_shown_whole(viewer_client, operator):
+    """A big API answer is on the page to its last key (the page scrolls it; nothing is cut)."""
+    answer = {f"key_{i:04d}": "v" * 40 for i in range(600)}
+    event = audit_record(
+        action="fleet.update", user=operator, before={"a": 1}, after={"a": 2}, api_response=answer
+    )
+    content = viewer_client.get(reverse("audit:auditevent_detail", kwargs={"pk": event.pk})).content.decode()
+    assert content.count("&quot;key_") == 600 and "&quot;key_0599&quot;" in content

@@ -125,8 +125,8 @@ def _edit_to_a_taken_name_changes_nothing_locally(synced, admin_client_):
     second.refresh_from_db()
     assert (second.unique_name, second.data_limit, second.content_hash) == before
     event = AuditEvent.objects.filter(action="fleet.update").latest("id")
-    assert event.success is False and event.before["unique_name"] == before[0]
-    assert event.after["unique_name"] == first.unique_name
+    assert event.success is False and (event.before, event.after) == (None, None)  # nothing changed
+    assert event.requested["unique_name"] == first.unique_name
 
 
 def _service_raises_and_audits_on_unknown_nap(synced, admin_member):

@@ -70,6 +70,24 @@ def test_network_list_query_count_is_fixed(viewer_client, django_assert_num_quer
     assert "Germany" in content and "262-000" in content and "europe" in content
 
 
+def test_catalogue_sorts_by_country_name_in_the_database(viewer_client):
+    """ "Country" sorts by name (Albania, Germany, United Arab Emirates), not by ISO code (AE first), both
+    ways, and the second page follows on from the first."""
+    for code, name in [("AE", "du"), ("DE", "Telekom"), ("AL", "Vodafone AL"), ("DE", "O2"), ("GB", "EE")]:
+        NetworkFactory(iso_country=code, friendly_name=name)
+    url = reverse("networks:network_list")
+
+    def names(**params):
+        response = viewer_client.get(url, params)
+        return [row.record.friendly_name for row in response.context["table"].paginated_rows]
+
+    # Albania, Germany, United Arab Emirates, United Kingdom
+    assert names() == ["Vodafone AL", "O2", "Telekom", "du", "EE"]
+    assert names(sort="iso_country") == ["Vodafone AL", "O2", "Telekom", "du", "EE"]
+    assert names(sort="-iso_country") == ["EE", "du", "Telekom", "O2", "Vodafone AL"]
+    assert names(per_page=2, page=2) == ["Telekom", "du"]
+
+
 def test_network_list_filters(viewer_client):
     nap = NetworkAccessProfileFactory()
     de = NetworkFactory(

@@ -255,6 +255,33 @@ def test_error_codes(sandbox):
     _err(sb.get("/nothing/here"), 404, 20404)
 
 
+def test_commands_refused_like_the_real_api(sandbox):
+    """A command to a SIM that is not ready/active, or an SMS command to a SIM whose fleet has
+    ``sms_commands_enabled=false``, is refused with Twilio's error shape and nothing is created."""
+    from apps.sandbox.models import Fleet, IpCommand, Sim, SmsCommand
+
+    sb = sandbox
+    counts = SmsCommand.objects.count(), IpCommand.objects.count()
+    inactive, new, muted = Sim.objects.exclude(fleet=None).filter(status="active").order_by("id")[:3]
+    Sim.objects.filter(pk=inactive.pk).update(status="inactive")
+    Sim.objects.filter(pk=new.pk).update(status="new")
+    for sim in (inactive, new):
+        message = _err(sb.post("/v1/SmsCommands", {"Sim": sim.sid, "Payload": "ping"}), 400, 83300)
+        assert sim.sid in message and "ready or active" in message
+        ip = {"Sim": sim.iccid, "Payload": "hi", "DevicePort": 6000}
+        assert sim.sid in _err(sb.post("/v1/IpCommands", ip), 400, 83400)
+
+    Fleet.objects.filter(pk=muted.fleet_id).update(sms_commands_enabled=False)
+    message = _err(sb.post("/v1/SmsCommands", {"Sim": muted.sid, "Payload": "ping"}), 400, 83300)
+    assert "SMS Commands are disabled" in message and muted.fleet.sid in message
+    assert (SmsCommand.objects.count(), IpCommand.objects.count()) == counts  # nothing was created
+    # IP commands have no fleet switch: the same SIM takes one
+    assert (
+        sb.post("/v1/IpCommands", {"Sim": muted.sid, "Payload": "hi", "DevicePort": 6000}).status_code == 201
+    )
+    assert (SmsCommand.objects.count(), IpCommand.objects.count()) == (counts[0], counts[1] + 1)
+
+
 def test_paging_is_stable_while_rows_are_added(sandbox):
     sb = sandbox
     expected = sb.get("/v1/Sims", params={"PageSize": 1000}).json()["sims"]

@@ -42,6 +42,14 @@ def _result(payload: dict, sim: Sim | None, outcome: str, note: str = "") -> dic
     }
 
 
+def _failed(payload: dict, message: str, sim: Sim | None = None) -> JobItemFailed:
+    """A failed row keeps its CSV line (and the SIM's SID when it was registered) for the results CSV."""
+    result = {"line": payload.get("line", "")}
+    if sim is not None:
+        result["sim_sid"] = sim.sid
+    return JobItemFailed(message, result=result)
+
+
 def _forget_code(item, payload: dict) -> None:
     """The registration code is not needed once the SIM is on the account: do not keep it."""
     JobItem.objects.filter(pk=item.pk).update(payload={**payload, "registration_code": ""})
@@ -56,7 +64,7 @@ def _already(item, payload: dict, sim: Sim | None) -> dict:
 def onboard_sim(*, job, item) -> dict:
     payload = item.payload
     if payload.get("error"):
-        raise JobItemFailed(payload["error"])
+        raise _failed(payload, payload["error"])
     iccid = payload["iccid"]
     user = job.created_by
     sim = Sim.objects.filter(iccid=iccid, removed_at__isnull=True).first()
@@ -74,7 +82,7 @@ def onboard_sim(*, job, item) -> dict:
             elif found is not None or exc.code == 83003:
                 return _already(item, payload, found)
             else:
-                raise JobItemFailed(sim_error_text(exc)) from None
+                raise _failed(payload, sim_error_text(exc)) from None
         # note the SID at once: a re-run after a crash continues from here and never registers twice
         payload = {**payload, "registered_sid": sim.sid}
         JobItem.objects.filter(pk=item.pk).update(payload=payload)
@@ -86,9 +94,11 @@ def onboard_sim(*, job, item) -> dict:
         user=user,
     )
     if outcome.configure_error is not None:
-        raise JobItemFailed(
+        raise _failed(
+            payload,
             f"Registered as {sim.sid}, but setting name/fleet/status failed: "
-            f"{sim_error_text(outcome.configure_error)}"
+            f"{sim_error_text(outcome.configure_error)}",
+            sim=sim,
         )
     _forget_code(item, payload)
     return _result(payload, outcome.sim, REGISTERED, "status change scheduled" if outcome.scheduled else "")

@@ -3,6 +3,7 @@ against the sandbox where the API is involved."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import timedelta
@@ -392,6 +393,11 @@ def test_csv_onboarding_job_and_rerun_of_the_same_file(sandbox_api, operator_cli
     # the results as CSV (core's download) with the per-row outcome
     csv_out = b"".join(operator_client.get(f"/jobs/{job.pk}/results.csv").streaming_content).decode()
     assert "outcome" in csv_out.splitlines()[0] and "already registered" in csv_out
+    by_key = {row["key"]: row for row in csv.DictReader(io.StringIO(csv_out))}
+    assert all(row["line"] for row in by_key.values())  # failed rows too: the line to fix in the file
+    assert (by_key[pairs[2][0]]["status"], by_key[pairs[2][0]]["line"]) == ("failed", "4")
+    assert (by_key["12345"]["status"], by_key["12345"]["line"]) == ("failed", "6")
+    assert by_key[pairs[0][0]]["line"] == "2"
     registered = AuditEvent.objects.filter(action="sim.register", success=True).count()
 
     # the same file again: the preview knows them, the job registers nothing new
