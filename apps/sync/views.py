@@ -38,13 +38,6 @@ class SyncRunListView(ObjectListView):
     partial_template_name = "sync/_syncrun_list.html"
     page_title = "Sync"
 
-    def get_table_pagination(self, table):
-        # a plain Paginator: the run table is small and indexed, and core/_table.html shows row numbers
-        # (LazyPaginator cannot count)
-        options = super().get_table_pagination(table)
-        options.pop("paginator_class", None)
-        return options
-
     def get(self, request, *args, **kwargs):
         services.mark_stale_runs()
         self.polling = SyncRun.objects.filter(status__in=SyncRun.ACTIVE).exists()
