@@ -12,9 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from apps.core.cache import data_changed
 from apps.audit.models import AuditEvent
 from apps.commands.models import SmsCommand
+from apps.core.cache import data_changed
 from apps.fleets.tests.factories import FleetFactory
 from apps.sims.models import Sim
 from apps.sims.selectors import SIMS_DATA
