@@ -162,14 +162,25 @@ def _detail_context(request, sim: Sim, **bound) -> dict:
 PANEL = "sims/_sim_panel.html"
 
 
+#: the SIM page's parts that reload themselves (htmx target id -> template): the panel after a poll saw the
+#: final status (simRefreshed); the header (name, title) and the usage card (fleet's limit) after an action
+#: changed the SIM (simUpdated)
+DETAIL_PARTS = {
+    "sim-panel": PANEL,
+    "sim-header": "sims/_sim_header.html",
+    "sim-usage": "sims/_sim_usage.html",
+}
+
+
 class SimDetailView(ViewerRequiredMixin, View):
-    """The SIM page; an htmx request aimed at ``#sim-panel`` gets only the panel (fields + actions)."""
+    """The SIM page; an htmx request aimed at one of :data:`DETAIL_PARTS` gets only that part."""
 
     def get(self, request, sid):
         sim = _get_sim(sid)
         htmx = getattr(request, "htmx", None)
-        template = PANEL if htmx and htmx.target == "sim-panel" else "sims/sim_detail.html"
-        response = render(request, template, _detail_context(request, sim))
+        part = DETAIL_PARTS.get(htmx.target) if htmx else None
+        context = {**_detail_context(request, sim), "partial": bool(part)}
+        response = render(request, part or "sims/sim_detail.html", context)
         patch_vary_headers(response, ("HX-Request", "HX-Target"))
         return response
 

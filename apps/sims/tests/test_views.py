@@ -371,3 +371,27 @@ def test_unfiltered_export_has_every_sim(viewer_client):
     SimFactory.create_batch(3)
     body = b"".join(viewer_client.get("/sims/export.csv").streaming_content).decode()
     assert len(list(csv.reader(io.StringIO(body)))) == 4  # header + every SIM
+
+
+@pytest.mark.django_db
+def test_detail_parts_reload_with_the_changed_fields(viewer_client):
+    """The header (name, <title>) and the usage card (the fleet's limit) are parts of their own that reload
+    on simUpdated: after a fleet move / rename they show the SIM as it is now, not the page as it was."""
+    small = FleetFactory(unique_name="small", data_limit=100)
+    big = FleetFactory(unique_name="big", data_limit=20_000)
+    sim = SimFactory(fleet=small, unique_name="pump-1")
+    url = reverse("sims:sim_detail", kwargs={"sid": sim.sid})
+    page = viewer_client.get(url).content.decode()
+    assert 'id="sim-usage"' in page and 'hx-trigger="simUpdated from:body"' in page
+    assert "<title>SIM pump-1 · Super SIM Admin</title>" in page
+    assert 'of the fleet\'s <span data-usage-limit="100000000">100 MB</span> limit' in page
+
+    Sim.objects.filter(pk=sim.pk).update(fleet=big, unique_name="pump-2")  # as the actions' services do
+    usage = viewer_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="sim-usage").content.decode()
+    assert usage.lstrip().startswith('<div class="col-xl-6" id="sim-usage"') and "<html" not in usage
+    assert 'of the fleet\'s <span data-usage-limit="20000000000">20 GB</span> limit' in usage
+    header = viewer_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="sim-header").content.decode()
+    assert header.lstrip().startswith("<title>SIM pump-2 · Super SIM Admin</title>")  # htmx sets it
+    assert '<h1 class="h3 mb-0">SIM pump-2</h1>' in header and "<html" not in header
+    panel = viewer_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="sim-panel").content.decode()
+    assert "20 GB per period" in panel and "<title>" not in panel
