@@ -61,7 +61,7 @@ class SyncRunListView(ObjectListView):
         context["polling"] = self.polling
         context["poller_id"] = POLLER_ID
         context["can_operate"] = self.request.user.has_perm(PERM_OPERATE)
-        context["sync_form"] = SyncNowForm()
+        context["sync_form"] = SyncNowForm(auto_id="id_sync_%s")  # the filter has its own #id_resource
         return context
 
 

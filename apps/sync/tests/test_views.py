@@ -109,3 +109,11 @@ def test_run_link_opens_its_own_page_with_a_back_link_keeping_the_filters(viewer
     assert 'href="/sync/?%2F%2Fevil.example%2Fx=" id="back-to-runs"' in hostile
     plain = viewer_client.get(run.get_absolute_url()).content.decode()
     assert 'href="/sync/" id="back-to-runs"' in plain
+
+
+@pytest.mark.django_db
+def test_the_sync_now_select_and_the_filter_have_their_own_ids(operator_client):
+    """Both forms had a select ``#id_resource``: the filter's label named the Sync now select."""
+    html = operator_client.get(reverse("sync:syncrun_list")).content.decode()
+    assert html.count('id="id_resource"') == 1 and html.count('for="id_resource"') == 1
+    assert 'id="id_sync_resource"' in html and 'for="id_sync_resource"' in html
