@@ -19,3 +19,18 @@ class DateTimeColumn(tables.DateTimeColumn):
 
     def render(self, value, bound_column, **kwargs):
         return date_filter(template_localtime(value), self.date_format) or bound_column.default
+
+
+class SelectColumn(tables.CheckBoxColumn):
+    """A row-selection checkbox with an accessible name: each row's box is labelled "Select <noun>
+    <value>" (``aria-label``; the value is the column's, e.g. the row's SID), the header box "Select every
+    <noun> on this page", unless ``attrs`` name them otherwise. Never orderable."""
+
+    def __init__(self, noun: str = "row", attrs=None, **kwargs):
+        attrs = {key: dict(value) for key, value in (attrs or {}).items()}
+        row_input = attrs.setdefault("input", {})
+        row_input.setdefault("aria-label", lambda value: f"Select {noun} {value}")
+        header_input = attrs.setdefault("th__input", {k: v for k, v in row_input.items() if k != "name"})
+        header_input["aria-label"] = header_input.get("aria-label") or f"Select every {noun} on this page"
+        kwargs.setdefault("orderable", False)
+        super().__init__(attrs=attrs, **kwargs)
