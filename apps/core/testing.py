@@ -414,6 +414,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_DISABLED_RULES: dict[str, str] = {}
 
 _RUN_AXE = """async ([tags, disabled]) => {
+  // colours still fading (a theme switch, a hover) would be measured half-way: wait for CSS transitions
+  await Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition)
+    .map((a) => a.finished.catch(() => null)));
   const rules = Object.fromEntries(disabled.map((id) => [id, {enabled: false}]));
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, rules,
                                           resultTypes: ["violations"]});

@@ -41,6 +41,95 @@
     (event.detail.messages || []).forEach(function (m) { showToast(m.level, m.text); });
   });
 
+  // Keyboard focus across htmx swaps: when the swap removed the focused element (a form's button, a link
+  // of a replaced table), the focus goes to its counterpart in the new content (same id, or the same field
+  // or submit button of the same form), else to the swapped region itself, never back to the page's top.
+  let lastFocus = null;
+
+  function describe(el) {
+    const form = el.form || (el.closest && el.closest("form"));
+    return {
+      el: el,
+      id: el.id,
+      formId: form ? form.id : "",
+      name: el.getAttribute("name") || "",
+      submit: el.matches("button[type=submit], input[type=submit]"),
+      targetId: "",
+    };
+  }
+
+  function counterpart(f) {
+    if (f.id) {
+      const same = document.getElementById(f.id);
+      if (same) return same;
+    }
+    const form = f.formId && document.getElementById(f.formId);
+    if (form) {
+      if (f.name && !f.submit) {
+        const field = form.querySelector("[name='" + CSS.escape(f.name) + "']");
+        if (field) return field;
+      }
+      const button = form.querySelector("button[type=submit], input[type=submit]");
+      if (button && !button.disabled) return button;
+      const first = form.querySelector("input:not([type=hidden]), select, textarea, button");
+      if (first) return first;
+    }
+    const region = f.targetId && document.getElementById(f.targetId);
+    if (region) {
+      if (!region.hasAttribute("tabindex")) region.setAttribute("tabindex", "-1");
+      return region;
+    }
+    return null;
+  }
+
+  function remember(event) {
+    // at the request (before hx-disabled-elt takes the focus from a button) and again at the swap
+    const active = document.activeElement;
+    if (!active || active === document.body) return;
+    lastFocus = describe(active);
+    const target = event.detail.target;
+    lastFocus.targetId = target && target.id ? target.id : "";
+  }
+  document.body.addEventListener("htmx:beforeRequest", remember);
+  document.body.addEventListener("htmx:beforeSwap", remember);
+  document.body.addEventListener("htmx:afterSettle", function () {
+    const f = lastFocus;
+    lastFocus = null;
+    const active = document.activeElement;
+    if (!f || (active && active !== document.body && active.isConnected)) return;
+    const next = counterpart(f);
+    if (next && next.isConnected) next.focus({ preventScroll: false });
+  });
+
+  // A table wider than its card scrolls inside it (.table-responsive): while it does, the keyboard must be
+  // able to scroll it too, so the box takes the focus (tabindex=0) as a region named after its table.
+  function regionName(box) {
+    const table = box.querySelector("table");
+    const caption = table && table.querySelector("caption");
+    if (table && table.getAttribute("aria-label")) return table.getAttribute("aria-label");
+    if (caption) return caption.textContent.trim();
+    const card = box.closest(".card");
+    const title = card && card.querySelector(".card-title, .card-header, h2, h3");
+    return (title ? title.textContent.trim() + " " : "") + "(table, scrolls sideways)";
+  }
+
+  function scrollRegions() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      const scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", regionName(box));
+        box.dataset.scrollRegion = "";
+      } else if (!scrolls && "scrollRegion" in box.dataset) {
+        ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (a) { box.removeAttribute(a); });
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", scrollRegions);
+  window.addEventListener("resize", scrollRegions);
+  document.body.addEventListener("htmx:afterSettle", scrollRegions);
+
   // An htmx request that failed at the network or server level still tells the operator.
   document.body.addEventListener("htmx:responseError", function (event) {
     const xhr = event.detail.xhr;
