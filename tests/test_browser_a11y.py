@@ -69,7 +69,7 @@ def test_the_theme_follows_the_os_and_the_toggle_is_remembered(page, live_server
     page.screenshot(path=str(output_dir / "home-light.png"), full_page=True)
     # no stored choice: the page follows the OS, also when the OS changes while the page is open
     page.emulate_media(color_scheme="dark")
-    page.wait_for_function(f"{theme} === 'dark'")
+    page.wait_for_function(f"() => {theme} === 'dark'")
     # the toggle switches to light and remembers it across pages, whatever the OS says
     toggle = page.get_by_role("button", name="Switch to light theme")
     toggle.click()
@@ -155,7 +155,7 @@ def test_keyboard_only_journey(page, live_server, synced, operator, output_dir):
     page.keyboard.press("Enter")
     expect(page.locator("#sim-status [data-status='active']")).to_be_visible(timeout=15_000)
     expect(page.locator("#toasts [role=alert]").first).to_contain_text("SIM")
-    page.wait_for_function("document.activeElement.closest('#status-form')")
+    page.wait_for_function("() => !!document.activeElement.closest('#status-form')")
     assert Sim.objects.get(pk=sim.pk).status == "active"
     assert_accessible(page, "SIM detail after the status change")
     page.screenshot(path=str(output_dir / "keyboard-status-changed.png"), full_page=True)
@@ -172,7 +172,7 @@ def test_keyboard_only_journey(page, live_server, synced, operator, output_dir):
     result = page.get_by_role("status").filter(has_text="registered as")
     expect(result).to_be_visible(timeout=15_000)
     assert re.search(unclaimed.iccid, result.inner_text())
-    assert focused(page)["name"] == "iccid"  # ready for the next SIM
+    page.wait_for_function("() => document.activeElement.name === 'iccid'")  # ready for the next SIM
     assert Sim.objects.filter(iccid=unclaimed.iccid).exists()
     assert_accessible(page, "register page after a registration")
     page.screenshot(path=str(output_dir / "keyboard-registered.png"), full_page=True)

@@ -58,28 +58,39 @@
     };
   }
 
+  function focusable(el) {
+    // a form or a region that holds the focus in place of a control that is gone
+    if (el.matches("a[href], button, input, select, textarea, [tabindex]")) return el;
+    el.setAttribute("tabindex", "-1");
+    return el;
+  }
+
   function counterpart(f) {
     if (f.id) {
       const same = document.getElementById(f.id);
-      if (same) return same;
+      // a form holding the focus in place of its controls: its first control, once it has one again
+      const control = same && same.tagName === "FORM" && same.querySelector("select, input:not([type=hidden]), textarea, button");
+      if (control) return control;
+      if (same) return focusable(same);
     }
+    // else within the same form (by id) or the swapped region: the same field, the submit button, the form
     const form = f.formId && document.getElementById(f.formId);
-    if (form) {
-      if (f.name && !f.submit) {
-        const field = form.querySelector("[name='" + CSS.escape(f.name) + "']");
-        if (field) return field;
-      }
-      const button = form.querySelector("button[type=submit], input[type=submit]");
-      if (button && !button.disabled) return button;
-      const first = form.querySelector("input:not([type=hidden]), select, textarea, button");
-      if (first) return first;
-    }
     const region = f.targetId && document.getElementById(f.targetId);
-    if (region) {
-      if (!region.hasAttribute("tabindex")) region.setAttribute("tabindex", "-1");
-      return region;
+    const scope = form || region;
+    if (!scope) return null;
+    if (f.name && !f.submit) {
+      const field = scope.querySelector("[name='" + CSS.escape(f.name) + "']:not([type=hidden])");
+      if (field) return field;
     }
-    return null;
+    if (f.submit) {
+      const button = scope.querySelector("button[type=submit], input[type=submit]");
+      if (button && !button.disabled) return button;
+    }
+    if (form) {
+      const first = form.querySelector("input:not([type=hidden]), select, textarea, button");
+      return first || focusable(form); // e.g. no status change possible now: the form says why
+    }
+    return focusable(region);
   }
 
   function remember(event) {
