@@ -30,7 +30,9 @@ class SelectColumn(tables.CheckBoxColumn):
         attrs = {key: dict(value) for key, value in (attrs or {}).items()}
         row_input = attrs.setdefault("input", {})
         row_input.setdefault("aria-label", lambda value: f"Select {noun} {value}")
-        header_input = attrs.setdefault("th__input", {k: v for k, v in row_input.items() if k != "name"})
+        header_input = attrs.setdefault(
+            "th__input", {k: v for k, v in row_input.items() if k not in ("name", "aria-label", "value")}
+        )
         header_input["aria-label"] = header_input.get("aria-label") or f"Select every {noun} on this page"
         kwargs.setdefault("orderable", False)
         super().__init__(attrs=attrs, **kwargs)

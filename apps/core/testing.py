@@ -410,14 +410,26 @@ def browser_login(page, live_server, username: str, password: str = PASSWORD) ->
 AXE_JS = BASE_DIR / "tests" / "fixtures" / "axe" / "axe.min.js"
 #: the rule sets every page must pass: WCAG 2.0 and 2.1, levels A and AA
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: axe's structure rules (tagged best-practice, not WCAG) that the pages must pass too: one main landmark, a
+#: working skip link, an h1 and headings in order, landmarks with distinct names
+AXE_EXTRA_RULES = [
+    "landmark-one-main",
+    "landmark-no-duplicate-main",
+    "landmark-unique",
+    "skip-link",
+    "page-has-heading-one",
+    "heading-order",
+    "empty-heading",
+]
 #: rules switched off, each with its reason (none today: add one only with a written reason)
 AXE_DISABLED_RULES: dict[str, str] = {}
 
-_RUN_AXE = """async ([tags, disabled]) => {
+_RUN_AXE = """async ([tags, extra, disabled]) => {
   // colours still fading (a theme switch, a hover) would be measured half-way: wait for CSS transitions
   await Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition)
     .map((a) => a.finished.catch(() => null)));
-  const rules = Object.fromEntries(disabled.map((id) => [id, {enabled: false}]));
+  const rules = Object.fromEntries([...extra.map((id) => [id, {enabled: true}]),
+                                    ...disabled.map((id) => [id, {enabled: false}])]);
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, rules,
                                           resultTypes: ["violations"]});
   return result.violations.map((v) => ({
@@ -428,12 +440,13 @@ _RUN_AXE = """async ([tags, disabled]) => {
 
 
 def axe_violations(page) -> list[dict]:
-    """The page's axe-core violations of :data:`AXE_TAGS` as ``[{id, impact, help, nodes: [{target,
-    summary}]}]`` (empty when it passes). axe is evaluated into the page through the DevTools protocol the
-    first time (the page's CSP does not apply to it, and nothing is added to the DOM)."""
+    """The page's axe-core violations of :data:`AXE_TAGS` and :data:`AXE_EXTRA_RULES` as ``[{id, impact,
+    help, nodes: [{target, summary}]}]`` (empty when it passes), once CSS transitions have ended. axe is
+    evaluated into the page through the DevTools protocol the first time (the page's CSP does not apply to
+    it, and nothing is added to the DOM)."""
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;undefined")
-    return page.evaluate(_RUN_AXE, [AXE_TAGS, list(AXE_DISABLED_RULES)])
+    return page.evaluate(_RUN_AXE, [AXE_TAGS, AXE_EXTRA_RULES, list(AXE_DISABLED_RULES)])
 
 
 def format_violations(violations: list[dict], max_nodes: int = 5) -> str:
