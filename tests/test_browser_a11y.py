@@ -88,10 +88,10 @@ def test_the_theme_follows_the_os_and_the_toggle_is_remembered(page, live_server
     assert page.errors == []
 
 
-def tab_to(page, predicate_js: str, what: str, limit: int = 80) -> None:
-    """Press Tab until the focused element satisfies ``predicate_js`` (a JS expression on ``el``)."""
+def tab_to(page, predicate_js: str, what: str, limit: int = 80, key: str = "Tab") -> None:
+    """Press Tab (or ``key``) until the focused element satisfies ``predicate_js`` (JS on ``el``)."""
     for _ in range(limit):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
         if page.evaluate(f"(() => {{ const el = document.activeElement; return !!({predicate_js}); }})()"):
             return
     pytest.fail(f"{what} was not reached with Tab in {limit} presses")
@@ -143,6 +143,20 @@ def test_keyboard_only_journey(page, live_server, synced, operator, output_dir):
     )
     assert focused(page)["name"] == "q"  # the swap kept the focus in the search field
     assert_accessible(page, "SIM list filtered")
+    # select it with the space bar: the bulk bar counts it; applying without a status says why, in place
+    tab_to(page, "el.classList.contains('sim-select')", "the SIM's checkbox")
+    assert focused(page)["label"] == f"Select {sim.iccid}"
+    page.keyboard.press("Space")
+    expect(page.locator("#bulk-count")).to_have_text("1 selected")
+    tab_to(page, "el.id === 'bulk-selected'", "Apply to selected", key="Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#bulk-errors [role=alert]")).to_contain_text("Choose the new status.")
+    assert focused(page)["id"] == "bulk-selected"  # the answer came in #bulk-errors; the focus stayed
+    assert_accessible(page, "SIM list with a selection and a bulk error")
+    assert page.errors == [
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    ]
+    page.errors.clear()
     tab_to(page, f"el.tagName === 'A' && el.innerText.trim() === '{sim.iccid}'", "the SIM's link")
     assert focused(page)["ring"], "the SIM link shows no focus ring"
     page.keyboard.press("Enter")

@@ -425,9 +425,15 @@ AXE_EXTRA_RULES = [
 AXE_DISABLED_RULES: dict[str, str] = {}
 
 _RUN_AXE = """async ([tags, extra, disabled]) => {
-  // colours still fading (a theme switch, a hover) would be measured half-way: wait for CSS transitions
-  await Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition)
-    .map((a) => a.finished.catch(() => null)));
+  // colours still fading (a theme switch, a toast coming in) would be measured half-way: wait until two
+  // frames pass with no CSS transition running (a transition may start a frame after its class is set)
+  const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
+  for (let i = 0; i < 50; i++) {
+    await frame(); await frame();
+    const running = document.getAnimations().filter((a) => a instanceof CSSTransition);
+    if (!running.length) break;
+    await Promise.all(running.map((a) => a.finished.catch(() => null)));
+  }
   const rules = Object.fromEntries([...extra.map((id) => [id, {enabled: true}]),
                                     ...disabled.map((id) => [id, {enabled: false}])]);
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, rules,
