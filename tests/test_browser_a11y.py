@@ -82,6 +82,11 @@ def test_the_theme_follows_the_os_and_the_toggle_is_remembered(page, live_server
     assert page.evaluate(theme) == "dark"
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(33, 37, 41)"
     page.screenshot(path=str(output_dir / "home-dark.png"), full_page=True)
+    # printing uses the light theme (white paper), then the chosen theme comes back
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    assert page.evaluate(theme) == "light"
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    assert page.evaluate(theme) == "dark"
     page.goto(f"{live_server.url}{site.detail_pages[1]}")
     page.screenshot(path=str(output_dir / "sim-detail-dark.png"), full_page=True)
     assert_accessible(page, "SIM detail, dark theme chosen with the toggle")

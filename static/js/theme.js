@@ -39,6 +39,9 @@
     media.addEventListener("change", function () { if (!stored()) apply(current()); });
   }
   document.addEventListener("DOMContentLoaded", label);
+  // paper is white: print in the light theme (the eSIM print sheet, a page printed from the browser)
+  window.addEventListener("beforeprint", function () { apply("light"); });
+  window.addEventListener("afterprint", function () { apply(current()); });
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-theme-toggle]");
     if (!button) return;
