@@ -74,11 +74,11 @@ class SyncRunDetailView(ViewerRequiredMixin, DetailView):
 
     def get(self, request, *args, **kwargs):
         services.mark_stale_runs()
-        self.object = self.get_object()
+        self.object = run = self.get_object()
         context = self.get_context_data(
-            object=self.object,
+            object=run,
             # not str(run): that names the status, which the polled partial updates but a title would not
-            page_title=f"Sync run #{self.object.pk}: {self.object.resource} {self.object.scope}".strip(),
+            page_title=f"Sync run #{run.pk}: {resource_label(run.resource)} {run.scope}".strip(),
             back_url=list_url(self.request.GET.get("back", "")),
             poller_id=POLLER_ID,
             polling=self.object.is_active,

@@ -45,4 +45,4 @@ def test_pages_show_resource_labels_and_just_now(viewer_client):
     listing = viewer_client.get(reverse("sync:syncrun_list")).content.decode()
     assert "NAP networks" in listing
     detail = viewer_client.get(run.get_absolute_url()).content.decode()
-    assert "NAP networks" in detail and f"Sync #{run.pk} NAP networks" in detail
+    assert f"Sync run #{run.pk}: NAP networks" in detail and "nap_networks" not in detail

@@ -53,7 +53,13 @@ def test_list_query_count_is_fixed(operator_client, django_assert_num_queries):
         assert operator_client.get("/esims/").status_code == 200
     EsimProfile.objects.bulk_create(
         [
-            EsimProfile(sid=f"HP{i:032x}", status="available", iccid=f"8988{i:015d}", sim_id=f"HS{i:032x}")
+            # SIDs far above the factory's sequence (which goes on across the tests of a run)
+            EsimProfile(
+                sid=f"HP{0xBEEF0000 + i:032x}",
+                status="available",
+                iccid=f"8988{i:015d}",
+                sim_id=f"HS{0xBEEF0000 + i:032x}",
+            )
             for i in range(10, 2010)
         ]
     )
