@@ -57,15 +57,18 @@ PREFETCH_PAGES = 2
 #: a page group (one transaction) is committed after this many pages or seconds, whichever comes first
 COMMIT_PAGES = 10
 COMMIT_SECONDS = 0.5
-#: a queued run with no sign of life this long (not started, no other run of its batch running) is sent again
-QUEUED_RESEND_SECONDS = 30.0
+#: a queued run is sent again when no run is running and nothing started or ended for this long
+QUEUED_RESEND_SECONDS = 20.0
 #: consecutive interrupted runs of a resource retried at once; after that it waits for its interval (a sync
 #: that kills its worker, e.g. out of memory, is not retried in a loop)
 INTERRUPTED_RETRIES = 3
 #: the error of a run whose worker stopped (reaped by :func:`mark_stale_runs`)
 WORKER_STOPPED = "the worker stopped while running (its lock expired); nothing was swept"
-#: how the errors of interrupted runs begin (the worker stopped, or the lock was lost: e.g. Redis restarted)
-INTERRUPTED = (WORKER_STOPPED, "the lock of ")
+#: the error of a run that could not reach the lock service (Redis)
+NO_LOCK_SERVICE = "cannot take the sync lock"
+#: how the errors of interrupted runs begin: the worker stopped, the lock was lost or could not be taken
+#: (e.g. Redis restarted)
+INTERRUPTED = (WORKER_STOPPED, "the lock of ", NO_LOCK_SERVICE)
 
 
 def heartbeat_stale_seconds() -> float:
@@ -147,14 +150,16 @@ def _interrupted(run: SyncRun) -> bool:
 
 
 def sync_reconcile(*, now: datetime | None = None) -> dict[str, Any]:
-    """What beat runs every 15 s, so that a sync recovers in seconds after a worker or Redis restart
+    """What beat runs every 10 s, so that a sync recovers in seconds after a worker or Redis restart
     without trusting that a queued message survived:
 
     1. :func:`mark_stale_runs` (a killed worker's run is failed once its lock expired);
-    2. queued runs whose message may be lost are sent again (their batch as one ``sync_all_task``): the
-       batch's worker stopped since they were last sent, or nothing of the batch started or ran for
-       ``QUEUED_RESEND_SECONDS`` (``heartbeat_at`` of a queued run = when it was last sent). A message that
-       was only waiting is harmless twice: the second delivery finds its runs done (:func:`sync_resource`);
+    2. queued runs whose message may be lost are sent again (their batch as one ``sync_all_task``), when
+       no run is running (a busy worker reaches its queue in turn) and either the batch's worker stopped
+       since they were last sent or no run started or ended for ``QUEUED_RESEND_SECONDS`` since
+       (``heartbeat_at`` of a queued run = when it was last sent; an idle worker takes a message in
+       milliseconds). A message that was only waiting is harmless twice: the second delivery finds its
+       runs done (:func:`sync_resource`);
     3. every resource with no active run that is due gets a run, all in one batch (``sync_start``,
        source beat): never synced, last run created more than ``SYNC_INTERVAL_SECONDS`` ago, or its last
        run was interrupted (fewer than ``INTERRUPTED_RETRIES`` times in a row).
@@ -174,8 +179,14 @@ def _resend_queued(*, now: datetime) -> list[int]:
     from .tasks import sync_all_task, sync_resource_task
 
     resent: list[int] = []
+    if SyncRun.objects.filter(status=SyncRun.Status.RUNNING).exists():
+        return resent  # a worker is working (mark_stale_runs failed the runs of dead ones)
     cutoff = now - timedelta(seconds=QUEUED_RESEND_SECONDS)
     queued = list(SyncRun.objects.filter(status=SyncRun.Status.QUEUED).order_by("pk"))
+    if not queued:
+        return resent
+    recent = SyncRun.objects.order_by("-created_at").values_list("started_at", "finished_at")[:50]
+    latest_activity = max((t for pair in recent for t in pair if t), default=None)  # a run started or ended
     batches: dict[str, list[SyncRun]] = {}
     for run in queued:
         batches.setdefault(run.batch or f"run-{run.pk}", []).append(run)
@@ -185,12 +196,9 @@ def _resend_queued(*, now: datetime) -> list[int]:
             if runs[0].batch
             else []
         )
-        if any(o.status == SyncRun.Status.RUNNING for o in others):
-            continue  # its task is working through the batch
         last_sent = max(r.heartbeat_at or r.created_at for r in runs)
-        signs = [last_sent] + [t for o in others for t in (o.started_at, o.finished_at) if t]
         died = any(o.error == WORKER_STOPPED and o.finished_at and o.finished_at >= last_sent for o in others)
-        if not died and max(signs) >= cutoff:
+        if not died and max(last_sent, latest_activity or last_sent) >= cutoff:
             continue
         ids = [r.pk for r in sorted(runs, key=lambda r: _ORDER.get(r.resource, len(_ORDER)))]
         SyncRun.objects.filter(pk__in=ids, status=SyncRun.Status.QUEUED).update(heartbeat_at=now)
@@ -392,7 +400,7 @@ def sync_resource(
     except Exception as exc:  # noqa: BLE001 - the lock service (Redis) is unreachable
         run.errors += 1
         run.retryable = True
-        _finish(run, SyncRun.Status.FAILED, error=f"cannot take the sync lock ({type(exc).__name__}: {exc})")
+        _finish(run, SyncRun.Status.FAILED, error=f"{NO_LOCK_SERVICE} ({type(exc).__name__}: {exc})")
         return run
     if not acquired and _done_or_taken(run):
         return run  # the other delivery holds the lock for this very run (or has just finished it)

@@ -47,5 +47,5 @@ def sync_all_task(self, run_ids: list[int] | None = None) -> dict[str, str]:
 
 @shared_task(name="sync.reconcile")
 def sync_reconcile_task() -> dict:
-    """Beat, every 15 s: stale runs failed, lost messages sent again, overdue resources queued."""
+    """Beat, every 10 s: stale runs failed, lost messages sent again, overdue resources queued."""
     return services.sync_reconcile()
