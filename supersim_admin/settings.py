@@ -150,7 +150,8 @@ SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=900)
 CELERY_BEAT_SCHEDULE: dict = {
     # every resource synced every SYNC_INTERVAL_SECONDS, and at once after an interrupted run; runs of a
     # killed worker failed, queued runs whose message was lost (Redis restarted) sent again
-    "sync-reconcile": {"task": "sync.reconcile", "schedule": 10.0},
+    # (a tick a busy worker has not started within its period is dropped: the next one does the same)
+    "sync-reconcile": {"task": "sync.reconcile", "schedule": 10.0, "options": {"expires": 9.0}},
     # background jobs whose worker died: re-queue their unfinished items (leases make it safe)
     "jobs-resume-stalled": {"task": "core.jobs_resume_stalled", "schedule": 60.0},
 }
