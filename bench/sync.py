@@ -16,7 +16,7 @@ right after its (c), which empties the local table first) and the MEDIAN is repo
 Prints seconds, ratios c/a, c/b, d/a and ``os.cpu_count()``. Targets: c/a <= 1.5, c < b, d/a <= 1.2.
 The sandbox server runs on the same cores as the client: it serves (a) too, so the ratios stay fair.
 The sync overlaps fetching, preparing and writing: a prefetch thread downloads up to ``--prefetch`` pages
-ahead (``SYNC_PREFETCH_PAGES``), a second one hashes, compares and builds the rows of each page
+ahead (``apps.sync.services.PREFETCH_PAGES``), a second one hashes, compares and builds the rows of each page
 (``apps.core.upsert.PagedUpsert``), while the page before is written; for (c)/(d) the time spent writing and
 the time spent waiting for a page (fetching and preparing not hidden behind writing) are printed too. (a) and
 (b) run at Python's default thread switch interval; (c) and (d) at a Celery worker's
@@ -134,7 +134,9 @@ def main() -> None:
         settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = auth
         settings.TWILIO_API_KEY = settings.TWILIO_API_SECRET = ""
         settings.SUPERSIM_PAGE_SIZE = 1000
-        settings.SYNC_PREFETCH_PAGES = args.prefetch
+        from apps.sync import services as sync_services
+
+        sync_services.PREFETCH_PAGES = args.prefetch
         logging.getLogger("twilio").setLevel(logging.WARNING)  # the SDK logs every request at INFO
         logging.getLogger("apps.sync").setLevel(logging.WARNING)
 

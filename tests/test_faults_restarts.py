@@ -9,6 +9,13 @@
   worker goes on serving tasks (Celery's Django fixup closes every connection after each task, so a broken
   one never outlives the task that saw it; the next task connects afresh).
 
+* Recovery (issue 23): with a real worker AND a real ``celery beat`` on a private Redis, a worker SIGKILLed
+  mid-sync and a Redis restarted mid-sync (a queued ``sync_all`` losing its message) are followed by a
+  complete, correct sync of every resource within ``RECOVERY_BOUND`` seconds of the worker being back: the
+  dead run's lock expires (heartbeat), beat's ``sync.reconcile`` fails the dead run, sends the lost or dead
+  batch's queued runs again and queues the interrupted resource. The figures go to
+  ``test-results/recovery-seconds.txt``.
+
 One tier-1 test: the pages answer with the cache and the sync lock pointed at a closed port.
 """
 
@@ -20,7 +27,8 @@ import shutil
 import signal
 import socket
 import subprocess
-from datetime import timedelta
+import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -28,12 +36,13 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core.testing import RESULTS_DIR, WorkerProcess, missing, wait_for, worker_env
+from apps.core.testing import BASE_DIR, RESULTS_DIR, WorkerProcess, missing, wait_for, worker_env
 from apps.core.testing import sandbox_faults as faults
 from apps.sandbox import models as upstream
 from apps.sims.models import Sim
 from apps.sync import services
 from apps.sync.models import SyncRun
+from apps.sync.registry import RESOURCES
 
 QUEUE = "faults-restarts"
 SIMS = 300
@@ -215,7 +224,6 @@ def test_redis_restarted_mid_sync(private_redis, seeded, live_server, viewer_cli
         api_base_url=f"{live_server.url}/sandbox",
         REDIS_URL=private_redis.url,
         SUPERSIM_PAGE_SIZE="20",
-        SYNC_PREFETCH_PAGES="0",
     )
     worker = WorkerProcess(name="faults-redis", env=env, queue=QUEUE, app=app)
     try:
@@ -310,7 +318,6 @@ def test_postgres_connection_dropped_mid_sync(shared_redis, seeded, live_server)
         api_base_url=f"{live_server.url}/sandbox",
         application_name=name,
         SUPERSIM_PAGE_SIZE="20",
-        SYNC_PREFETCH_PAGES="0",
     )
     worker = WorkerProcess(name="faults-pg", env=env, queue=QUEUE, app=app)
     try:
@@ -340,3 +347,152 @@ def test_postgres_connection_dropped_mid_sync(shared_redis, seeded, live_server)
         assert worker.proc.poll() is None and worker.ping()
     finally:
         worker.stop()
+
+
+# --- recovery within a minute (worker SIGKILL, Redis restart), beat included -----------------------------
+RECOVERY_BOUND = 60  # seconds from the worker back to a complete, correct sync (a behaviour bound)
+DEFAULT_QUEUE = "celery"  # the private Redis is this test's alone: worker and beat use the default queue
+BATCH = ["fleets", "sims", "ip_commands"]  # a sync_all of three resources: runs before and after the SIMs
+
+
+class BeatProcess:
+    """``celery beat`` as a subprocess (the project's schedule, its state file in ``directory``)."""
+
+    def __init__(self, *, env: dict[str, str], directory):
+        self.log = open(RESULTS_DIR / "celery-beat-recovery.log", "w")  # noqa: SIM115 - closed in stop()
+        cmd = [sys.executable, "-m", "celery", "-A", "supersim_admin", "beat", "-l", "info"]
+        cmd += ["--schedule", str(directory / "celerybeat-schedule")]
+        self.proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def recovery_env(live_server, redis_url: str) -> dict[str, str]:
+    """Production defaults (lock timeout, beat schedule, intervals), small pages, short usage windows."""
+    return worker_env(
+        api_base_url=f"{live_server.url}/sandbox",
+        REDIS_URL=redis_url,
+        SUPERSIM_PAGE_SIZE="20",
+        SYNC_USAGE_INITIAL_DAYS="2",
+        SYNC_USAGE_HOURLY_DAYS="1",
+    )
+
+
+@pytest.fixture
+def recovery(private_redis, seeded, live_server, settings, tmp_path):
+    """Every resource synced in-process (nothing due), the upstream drifted, then a worker and beat on the
+    private Redis. Yields ``(sandbox, app, env, workers, gone_sid)`` (the test may add to ``workers``)."""
+    settings.SYNC_USAGE_INITIAL_DAYS = 2
+    settings.SYNC_USAGE_HOURLY_DAYS = 1
+    runs = services.sync_all(source=SyncRun.Source.CLI)
+    assert {r.resource: r.status for r in runs} == dict.fromkeys(RESOURCES, SyncRun.Status.SUCCEEDED)
+    gone_sid = drift_upstream()
+    app = celery_app_on(private_redis.url)
+    env = recovery_env(live_server, private_redis.url)
+    workers = [WorkerProcess(name="recovery-a", env=env, queue=DEFAULT_QUEUE, app=app)]
+    beat = BeatProcess(env=env, directory=tmp_path)
+    try:
+        yield seeded, app, env, workers, gone_sid
+    finally:
+        beat.stop()
+        for worker in workers:
+            worker.stop()
+        app.close()
+
+
+def latest_runs() -> dict[str, SyncRun]:
+    return {
+        name: SyncRun.objects.filter(resource=name, scope="").order_by("-created_at", "-pk").first()
+        for name in RESOURCES
+    }
+
+
+def completed_since(moment: datetime, gone_sid: str) -> datetime | None:
+    """When the sync converged: no run active, every resource's latest run succeeded (the SIMs' one started
+    after ``moment``, complete and swept), the local SIMs equal upstream; the last finish, else None."""
+    if SyncRun.objects.filter(status__in=SyncRun.ACTIVE).exists():
+        return None
+    latest = latest_runs()
+    if any(run.status != SyncRun.Status.SUCCEEDED or not run.complete for run in latest.values()):
+        return None
+    sims = latest["sims"]
+    if sims.started_at < moment or not sims.swept or local_sims() != upstream_sims():
+        return None
+    assert Sim.objects.get(sid=gone_sid).removed_at is not None
+    return max(run.finished_at for run in latest.values())
+
+
+def record_recovery(what: str, done: datetime, *, back: datetime, fault: datetime) -> float:
+    """Seconds from the worker back to the complete sync (also written down with the time since the fault)."""
+    seconds = (done - back).total_seconds()
+    with open(RESULTS_DIR / "recovery-seconds.txt", "a") as out:
+        out.write(
+            f"{what}: {seconds:.1f} s from the worker back to a complete sync"
+            f" ({(done - fault).total_seconds():.1f} s from the {what})\n"
+        )
+    return seconds
+
+
+@worker_test
+def test_a_sync_recovers_within_a_minute_after_a_worker_sigkill(recovery):
+    base, app, env, workers, gone_sid = recovery
+    faults(base, delay_ms=300)  # 15 pages of 20 SIMs: ~5 s
+    batch = services.runs_create(resources=BATCH)  # one sync_all task, as "Sync now" queues it
+    app.send_task("sync.sync_all", kwargs={"run_ids": [r.pk for r in batch]}, queue=DEFAULT_QUEUE)
+    killed = next(r for r in batch if r.resource == "sims")
+    wait_for(lambda: SyncRun.objects.filter(pk=killed.pk, pages__gte=3).exists(), 60, "three pages")
+    workers[0].kill()
+    killed_at = datetime.now(UTC)
+    faults(base, delay_ms=0)
+    workers.append(WorkerProcess(name="recovery-b", env=env, queue=DEFAULT_QUEUE, app=app))
+    back = datetime.now(UTC)
+
+    done = wait_for(lambda: completed_since(killed_at, gone_sid), RECOVERY_BOUND + 30, "a complete sync")
+    seconds = record_recovery("worker SIGKILL", done, back=back, fault=killed_at)
+    assert seconds < RECOVERY_BOUND
+    # the killed run: failed (its lock expired), nothing swept; the rest of its batch ran after the kill
+    killed.refresh_from_db()
+    assert killed.status == SyncRun.Status.FAILED and killed.error == services.WORKER_STOPPED
+    assert not killed.swept
+    after = [r for r in SyncRun.objects.filter(batch=killed.batch) if r.started_at > killed.started_at]
+    assert {r.status for r in after} == {SyncRun.Status.SUCCEEDED} and after
+    assert latest_runs()["sims"].source == SyncRun.Source.BEAT  # the interrupted resource, queued by beat
+
+
+@worker_test
+def test_a_sync_recovers_within_a_minute_after_a_redis_restart(recovery, private_redis):
+    base, app, env, workers, gone_sid = recovery
+    faults(base, delay_ms=1000)  # a page takes 1 s: the run is waiting for one when Redis dies
+    running = services.runs_create(resources=BATCH)
+    app.send_task("sync.sync_all", kwargs={"run_ids": [r.pk for r in running]}, queue=DEFAULT_QUEUE)
+    interrupted = next(r for r in running if r.resource == "sims")
+    wait_for(lambda: SyncRun.objects.filter(pk=interrupted.pk, pages__gte=1).exists(), 60, "a first page")
+    # "Sync now" on fleets and SIMs: its message waits behind the running sync, in Redis
+    waiting = services.runs_create(resources=["fleets", "sims"])
+    sent = app.send_task("sync.sync_all", kwargs={"run_ids": [r.pk for r in waiting]}, queue=DEFAULT_QUEUE)
+    restarted_at = datetime.now(UTC)
+    private_redis.kill()
+    private_redis.start()  # empty: the waiting message, the results and the locks are gone
+    faults(base, delay_ms=0)
+    wait_for(workers[0].ping, 60, "the worker to answer again")
+    back = datetime.now(UTC)
+
+    done = wait_for(lambda: completed_since(restarted_at, gone_sid), RECOVERY_BOUND + 30, "a complete sync")
+    seconds = record_recovery("Redis restart", done, back=back, fault=restarted_at)
+    assert seconds < RECOVERY_BOUND
+    interrupted.refresh_from_db()
+    assert interrupted.status == SyncRun.Status.FAILED and not interrupted.swept
+    assert interrupted.error.startswith("the lock of sims") and "nothing was swept" in interrupted.error
+    # the waiting sync ran although its message was lost: beat sent its runs again (another task id)
+    for run in waiting:
+        run.refresh_from_db()
+        assert run.status == SyncRun.Status.SUCCEEDED and run.task_id and run.task_id != sent.id, run
+    assert workers[0].proc.poll() is None

@@ -40,7 +40,6 @@ class Worker(WorkerProcess):
         env = worker_env(
             api_base_url=f"{live_server.url}/sandbox",
             SUPERSIM_PAGE_SIZE="20",
-            SYNC_PREFETCH_PAGES="0",
             SYNC_LOCK_TIMEOUT=str(LOCK_SECONDS),
             JOB_ITEM_LEASE_SECONDS=str(LOCK_SECONDS),
             JOB_CHUNK_SIZE="40",

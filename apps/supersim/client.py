@@ -87,7 +87,7 @@ class ClientConfig:
             username, password = s.TWILIO_API_KEY, s.TWILIO_API_SECRET
         else:
             username, password = getattr(s, "TWILIO_ACCOUNT_SID", ""), getattr(s, "TWILIO_AUTH_TOKEN", "")
-        concurrency = int(getattr(s, "SUPERSIM_SYNC_CONCURRENCY", 4) or 4)
+        concurrency = 4  # requests in flight at once: sizes the HTTP pool below (not a deployment's choice)
         return cls(
             base_url=str(s.SUPERSIM_API_BASE_URL).rstrip("/"),
             auth_mode=str(getattr(s, "SUPERSIM_AUTH_MODE", "basic") or "basic").lower(),

@@ -7,6 +7,9 @@ Public services (keyword-only):
 * :func:`sync_all` - every resource in dependency order.
 * :func:`sync_sim_details` - billing periods + IP addresses of one SIM (SIM detail page; not in sync_all).
 * :func:`mark_stale_runs` - runs left ``running`` by a killed worker (lock expired) become ``failed``.
+* :func:`sync_reconcile` - what beat runs every few seconds: stale runs reaped, queued runs whose message
+  may be lost sent again, overdue resources queued (a sync recovers in seconds after a worker or Redis
+  restart, without trusting that a queued message survived).
 
 Rules (DESIGN.md, "Sync"): the keys of every row a run sees are kept in memory for the run (a set: 100k SIDs
 are a few MB; new and changed rows are also stamped with the run id, unchanged ones are not written at all);
@@ -35,11 +38,12 @@ from apps.core.upsert import relaxed_durability
 from apps.supersim.client import SuperSimClient, get_client
 from apps.supersim.errors import SuperSimError
 
-from .lock import lock_held_by, make_lock
+from .lock import Heartbeat, lock_held_by, lock_state, make_lock
 from .models import SyncRun
 from .registry import RESOURCES, SIM_DETAILS, Resource, ordered
 
 logger = logging.getLogger(__name__)
+_ORDER = {r.name: i for i, r in enumerate(ordered())}  # dependency order of the resources
 
 Progress = Callable[[SyncRun, int], None]  # (run, items in the page just written)
 
@@ -48,8 +52,29 @@ class LockLost(Exception):
     """The lock expired while the run was working: someone else may sync the same resource now."""
 
 
-def _prefetch() -> int:
-    return int(getattr(settings, "SYNC_PREFETCH_PAGES", 2))
+#: pages downloaded ahead (in a background thread) while the current one is written
+PREFETCH_PAGES = 2
+#: a page group (one transaction) is committed after this many pages or seconds, whichever comes first
+COMMIT_PAGES = 10
+COMMIT_SECONDS = 0.5
+#: a queued run is sent again when no run is running and nothing started or ended for this long
+QUEUED_RESEND_SECONDS = 20.0
+#: consecutive interrupted runs of a resource retried at once; after that it waits for its interval (a sync
+#: that kills its worker, e.g. out of memory, is not retried in a loop)
+INTERRUPTED_RETRIES = 3
+#: the error of a run whose worker stopped (reaped by :func:`mark_stale_runs`)
+WORKER_STOPPED = "the worker stopped while running (its lock expired); nothing was swept"
+#: the error of a run that could not reach the lock service (Redis)
+NO_LOCK_SERVICE = "cannot take the sync lock"
+#: how the errors of interrupted runs begin: the worker stopped, the lock was lost or could not be taken
+#: (e.g. Redis restarted)
+INTERRUPTED = (WORKER_STOPPED, "the lock of ", NO_LOCK_SERVICE)
+
+
+def heartbeat_stale_seconds() -> float:
+    """A ``running`` run whose heartbeat is older than this is dead even when its lock cannot be checked
+    (Redis unreachable): its heartbeat thread records one every quarter of the lock timeout."""
+    return 3 * float(settings.SYNC_LOCK_TIMEOUT)
 
 
 def lock_name(run: SyncRun) -> str:
@@ -96,27 +121,114 @@ def sync_start(
 
 # --- stale runs -------------------------------------------------------------------------------------------
 def mark_stale_runs(*, now: datetime | None = None) -> int:
-    """Fail runs whose worker died: ``running`` with its lock gone, or ``queued`` for too long."""
+    """Fail runs whose worker died: ``running`` with its lock gone (expired: its holder stopped beating)
+    or, when the lock cannot be checked, its heartbeat older than :func:`heartbeat_stale_seconds`; and
+    ``queued`` for ``SYNC_QUEUED_STALE_SECONDS`` (:func:`sync_reconcile` sends a queued run again long
+    before). Returns how many were failed."""
     now = now or timezone.now()
     count = 0
+    beat_cutoff = now - timedelta(seconds=heartbeat_stale_seconds())
     for run in SyncRun.objects.filter(status=SyncRun.Status.RUNNING).only(
-        "pk", "resource", "scope", "lock_token"
+        "pk", "resource", "scope", "lock_token", "heartbeat_at", "started_at", "created_at"
     ):
-        if lock_held_by(lock_name(run), run.lock_token):
-            continue
+        held = lock_state(lock_name(run), run.lock_token)
+        last_beat = run.heartbeat_at or run.started_at or run.created_at
+        if held or (held is None and last_beat >= beat_cutoff):
+            continue  # alive, or unknown (Redis unreachable) with a recent heartbeat: not failed on a guess
         count += SyncRun.objects.filter(
             pk=run.pk, status=SyncRun.Status.RUNNING, lock_token=run.lock_token
-        ).update(
-            status=SyncRun.Status.FAILED,
-            finished_at=now,
-            error="the worker stopped while running (its lock expired); nothing was swept",
-            errors=1,
-        )
-    queued_limit = float(getattr(settings, "SYNC_QUEUED_STALE_SECONDS", 7200))
+        ).update(status=SyncRun.Status.FAILED, finished_at=now, error=WORKER_STOPPED, errors=1)
+    queued_limit = float(settings.SYNC_QUEUED_STALE_SECONDS)
     count += SyncRun.objects.filter(
         status=SyncRun.Status.QUEUED, created_at__lt=now - timedelta(seconds=queued_limit)
     ).update(status=SyncRun.Status.FAILED, finished_at=now, error="never started (no worker picked it up)")
     return count
+
+
+def _interrupted(run: SyncRun) -> bool:
+    return run.status == SyncRun.Status.FAILED and run.error.startswith(INTERRUPTED)
+
+
+def sync_reconcile(*, now: datetime | None = None) -> dict[str, Any]:
+    """What beat runs every 10 s, so that a sync recovers in seconds after a worker or Redis restart
+    without trusting that a queued message survived:
+
+    1. :func:`mark_stale_runs` (a killed worker's run is failed once its lock expired);
+    2. queued runs whose message may be lost are sent again (their batch as one ``sync_all_task``), when
+       no run is running (a busy worker reaches its queue in turn) and either the batch's worker stopped
+       since they were last sent or no run started or ended for ``QUEUED_RESEND_SECONDS`` since
+       (``heartbeat_at`` of a queued run = when it was last sent; an idle worker takes a message in
+       milliseconds). A message that was only waiting is harmless twice: the second delivery finds its
+       runs done (:func:`sync_resource`);
+    3. every resource with no active run that is due gets a run, all in one batch (``sync_start``,
+       source beat): never synced, last run created more than ``SYNC_INTERVAL_SECONDS`` ago, or its last
+       run was interrupted (fewer than ``INTERRUPTED_RETRIES`` times in a row).
+
+    Returns ``{"failed": n, "resent": [run ids], "queued": [resources]}``.
+    """
+    now = now or timezone.now()
+    failed = mark_stale_runs(now=now)
+    resent = _resend_queued(now=now)
+    due = _due_resources(now=now)
+    if due:
+        sync_start(resources=due, source=SyncRun.Source.BEAT)
+    return {"failed": failed, "resent": resent, "queued": due}
+
+
+def _resend_queued(*, now: datetime) -> list[int]:
+    from .tasks import sync_all_task, sync_resource_task
+
+    resent: list[int] = []
+    if SyncRun.objects.filter(status=SyncRun.Status.RUNNING).exists():
+        return resent  # a worker is working (mark_stale_runs failed the runs of dead ones)
+    cutoff = now - timedelta(seconds=QUEUED_RESEND_SECONDS)
+    queued = list(SyncRun.objects.filter(status=SyncRun.Status.QUEUED).order_by("pk"))
+    if not queued:
+        return resent
+    recent = SyncRun.objects.order_by("-created_at").values_list("started_at", "finished_at")[:50]
+    latest_activity = max((t for pair in recent for t in pair if t), default=None)  # a run started or ended
+    batches: dict[str, list[SyncRun]] = {}
+    for run in queued:
+        batches.setdefault(run.batch or f"run-{run.pk}", []).append(run)
+    for key, runs in batches.items():
+        others = (
+            list(SyncRun.objects.filter(batch=key).exclude(status=SyncRun.Status.QUEUED))
+            if runs[0].batch
+            else []
+        )
+        last_sent = max(r.heartbeat_at or r.created_at for r in runs)
+        died = any(o.error == WORKER_STOPPED and o.finished_at and o.finished_at >= last_sent for o in others)
+        if not died and max(last_sent, latest_activity or last_sent) >= cutoff:
+            continue
+        ids = [r.pk for r in sorted(runs, key=lambda r: _ORDER.get(r.resource, len(_ORDER)))]
+        SyncRun.objects.filter(pk__in=ids, status=SyncRun.Status.QUEUED).update(heartbeat_at=now)
+        if len(ids) == 1:
+            sync_resource_task.delay(ids[0])
+        else:
+            sync_all_task.delay(run_ids=ids)
+        logger.warning("sync runs %s: queued with no sign of life, sent again", ids)
+        resent += ids
+    return resent
+
+
+def _due_resources(*, now: datetime) -> list[str]:
+    active = set(
+        SyncRun.objects.filter(status__in=SyncRun.ACTIVE, scope="").values_list("resource", flat=True)
+    )
+    cutoff = now - timedelta(seconds=float(settings.SYNC_INTERVAL_SECONDS))
+    due = []
+    for resource in ordered():
+        if resource.name in active:
+            continue
+        latest = list(
+            SyncRun.objects.filter(resource=resource.name, scope="").order_by("-created_at", "-pk")[
+                :INTERRUPTED_RETRIES
+            ]
+        )
+        streak = next((i for i, r in enumerate(latest) if not _interrupted(r)), len(latest))
+        if not latest or latest[0].created_at < cutoff or 0 < streak < INTERRUPTED_RETRIES:
+            due.append(resource.name)
+    return due
 
 
 # --- running one resource ---------------------------------------------------------------------------------
@@ -127,29 +239,35 @@ class _Ctx:
     client: SuperSimClient
     now: datetime
     progress: Progress | None = None
+    heartbeat: Heartbeat | None = None  # keeps the lock alive; ``lost`` once it is not ours any more
     wait_seconds: float = 0.0  # blocked waiting for the next page (fetching not hidden behind writing)
     write_seconds: float = 0.0  # upserting pages
 
     def page_done(self, items: int, result) -> None:
+        """Count a written page (in memory: :meth:`save_progress` writes the counters once its group is
+        committed); raise :class:`LockLost` when the heartbeat lost the lock."""
         run = self.run
         run.pages += 1
         run.items += items
         run.created += result.created
         run.updated += result.updated
         run.unchanged += result.unchanged
-        run.heartbeat_at = timezone.now()
-        SyncRun.objects.filter(pk=run.pk).update(
-            pages=run.pages,
-            items=run.items,
-            created=run.created,
-            updated=run.updated,
-            unchanged=run.unchanged,
-            heartbeat_at=run.heartbeat_at,
-        )
-        if not self.lock.extend():
-            raise LockLost(f"the lock of {lock_name(run)} expired during the run")
+        self.check_lock()
         if self.progress is not None:
             self.progress(run, items)
+
+    def check_lock(self) -> None:
+        if self.heartbeat is not None and self.heartbeat.lost:
+            raise LockLost(f"the lock of {lock_name(self.run)} expired during the run")
+
+    def save_progress(self) -> None:
+        """The run's counters and heartbeat, written after a group commits. Not inside the group: the run's
+        row stays unlocked, so the heartbeat thread's write never waits for a group (nor a slow page)."""
+        run = self.run
+        run.heartbeat_at = timezone.now()
+        SyncRun.objects.filter(pk=run.pk).update(
+            heartbeat_at=run.heartbeat_at, **{name: getattr(run, name) for name in _COUNTERS}
+        )
 
     def page_through(
         self,
@@ -162,7 +280,7 @@ class _Ctx:
         """Fetch (prefetching) and write every page; pages are committed in groups (:meth:`_write_group`).
         ``transform``: each page's items become ``transform(items)`` in a background thread before ``write``
         gets them (:class:`apps.core.upsert.PagedUpsert`)."""
-        pages = self.client.iter_pages(path, params, prefetch=_prefetch(), transform=transform)
+        pages = self.client.iter_pages(path, params, prefetch=PREFETCH_PAGES, transform=transform)
         page = self._fetch(pages)
         while page is not None:
             page = self._write_group(page, pages, write)
@@ -176,17 +294,18 @@ class _Ctx:
             self.wait_seconds += time.perf_counter() - started
 
     def _write_group(self, page, pages: Iterator, write: Callable[[list], object]) -> Any:
-        """Write ``page`` and the pages after it in ONE transaction, committed after ``SYNC_COMMIT_PAGES``
-        pages or ``SYNC_COMMIT_SECONDS`` seconds, whichever comes first, or after the last page; return the
-        page that follows the group (fetched outside the transaction; None after the last).
+        """Write ``page`` and the pages after it in ONE transaction, committed after ``COMMIT_PAGES`` pages
+        or ``COMMIT_SECONDS`` seconds, whichever comes first, or after the last page; return the page that
+        follows the group (fetched outside the transaction; None after the last).
 
         A group is short (a few hundred ms), so other writers (the UI, SQLite's one write lock) wait little,
         and each hot index page is written once per group rather than once per page. An error while writing
         rolls the group back: local rows stay as they were and the run's counters go back to the group's
-        start. An error while fetching commits the pages already written, then is raised.
+        start. An error while fetching commits the pages already written, then is raised. The run's
+        counters are written once the group is committed (:meth:`save_progress`).
         """
-        max_pages = max(1, int(getattr(settings, "SYNC_COMMIT_PAGES", 10)))
-        max_seconds = float(getattr(settings, "SYNC_COMMIT_SECONDS", 0.5))
+        max_pages = max(1, COMMIT_PAGES)
+        max_seconds = COMMIT_SECONDS
         saved = {name: getattr(self.run, name) for name in _COUNTERS}
         opened = time.monotonic()
         full = False
@@ -212,6 +331,7 @@ class _Ctx:
             for name, value in saved.items():
                 setattr(self.run, name, value)
             raise
+        self.save_progress()
         if fetch_error is not None:
             raise fetch_error
         return self._fetch(pages) if full else None
@@ -243,16 +363,34 @@ def _finish(run: SyncRun, status: str, *, error: str = "") -> None:
     run.save()
 
 
+def _done_or_taken(run: SyncRun) -> bool:
+    """The run needs nothing more from this call: finished (and not a failure worth retrying), or taken by
+    another delivery of its task that is running it now."""
+    run.refresh_from_db()
+    if run.is_final:
+        return not (run.status == SyncRun.Status.FAILED and run.retryable)
+    return run.status == SyncRun.Status.RUNNING and lock_held_by(lock_name(run), run.lock_token)
+
+
+def _beat(run: SyncRun, token: str) -> Callable[[], None]:
+    def beat() -> None:
+        SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING, lock_token=token).update(
+            heartbeat_at=timezone.now()
+        )
+
+    return beat
+
+
 def sync_resource(
     *, run: SyncRun, client: SuperSimClient | None = None, progress: Progress | None = None
 ) -> SyncRun:
-    """Run ``run`` (idempotent: a finished run is left alone, a failed-but-retryable one runs again)."""
+    """Run ``run`` (idempotent: a finished run is left alone, a failed-but-retryable one runs again, and a
+    second delivery of its task - :func:`sync_reconcile` sends a queued run again when its message may be
+    lost - neither runs it twice nor marks it skipped). While it runs, a :class:`~apps.sync.lock.Heartbeat`
+    keeps its lock alive and records ``heartbeat_at``."""
     mark_stale_runs()
-    run.refresh_from_db()
-    if run.is_final and not (run.status == SyncRun.Status.FAILED and run.retryable):
+    if _done_or_taken(run):
         return run
-    if run.status == SyncRun.Status.RUNNING and lock_held_by(lock_name(run), run.lock_token):
-        return run  # a duplicate delivery of a task that is running elsewhere
     if run.resource == SIM_DETAILS:
         return sync_sim_details(sim_sid=run.scope, run=run, client=client)
     resource = RESOURCES[run.resource]
@@ -262,7 +400,12 @@ def sync_resource(
     except Exception as exc:  # noqa: BLE001 - the lock service (Redis) is unreachable
         run.errors += 1
         run.retryable = True
-        _finish(run, SyncRun.Status.FAILED, error=f"cannot take the sync lock ({type(exc).__name__}: {exc})")
+        _finish(run, SyncRun.Status.FAILED, error=f"{NO_LOCK_SERVICE} ({type(exc).__name__}: {exc})")
+        return run
+    if not acquired and _done_or_taken(run):
+        return run  # the other delivery holds the lock for this very run (or has just finished it)
+    if acquired and _done_or_taken(run):  # finished by another delivery while this one waited
+        lock.release()
         return run
     if not acquired:
         holder = (
@@ -278,8 +421,10 @@ def sync_resource(
         return run
     now = timezone.now()
     ctx = _Ctx(run=run, lock=lock, client=client or get_client(), now=now, progress=progress)
+    ctx.heartbeat = Heartbeat(lock, beat=_beat(run, lock.token))
     try:
         _reset(run, lock=lock, now=now)
+        ctx.heartbeat.start()
         runner = {"list": _run_list, "per_nap": _run_per_nap, "usage": _run_usage}[resource.kind]
         with relaxed_durability():
             status, error = runner(ctx, resource)
@@ -312,12 +457,14 @@ def sync_resource(
         run.errors += 1
         _finish(run, SyncRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}; nothing was swept")
     finally:
+        ctx.heartbeat.stop()
         lock.release()  # after the final status is saved (see mark_stale_runs)
     return run
 
 
 def _sweep(ctx: _Ctx, func, **scope) -> int:
-    """The sweep, once every page succeeded: only if the lock, extended at every page, is still ours."""
+    """The sweep, once every page succeeded: only if the lock, kept alive by the heartbeat, is still ours."""
+    ctx.check_lock()
     if not ctx.lock.extend():  # held throughout, and still ours right now
         raise LockLost(f"the lock of {lock_name(ctx.run)} expired before the sweep")
     return func(run_id=ctx.run.pk, now=ctx.now, **scope)
@@ -445,7 +592,7 @@ def usage_window(*, now: datetime) -> tuple[datetime, datetime]:
         .values_list("window_end", flat=True)
         .first()
     )
-    initial = _floor_day(now - timedelta(days=int(getattr(settings, "SYNC_USAGE_INITIAL_DAYS", 90))))
+    initial = _floor_day(now - timedelta(days=int(settings.SYNC_USAGE_INITIAL_DAYS)))
     start = max(initial, _floor_day(min(last, now) - timedelta(days=1))) if last else initial
     return start, _floor_day(now) + timedelta(days=1)
 
@@ -455,7 +602,7 @@ def usage_queries(*, now: datetime, daily_start: datetime) -> list[UsageQuery]:
     ``SYNC_USAGE_HOURLY_DAYS`` days. Re-running the same window rewrites the same rows (upsert key)."""
     daily_end = _floor_day(now) + timedelta(days=1)
     hourly_end = _floor_hour(now) + timedelta(hours=1)
-    hourly_start = _floor_hour(now - timedelta(days=int(getattr(settings, "SYNC_USAGE_HOURLY_DAYS", 2))))
+    hourly_start = _floor_hour(now - timedelta(days=int(settings.SYNC_USAGE_HOURLY_DAYS)))
     queries = [UsageQuery("sim", "day", daily_start, daily_end)]
     for group in ("account", "fleet", "network", "isoCountry"):
         queries.append(UsageQuery(group, "day", daily_start, daily_end))
@@ -501,8 +648,7 @@ def sync_all(
     the others (foreign keys are by SID, nothing breaks); each run records its own outcome."""
     if runs is None:
         runs = runs_create(source=source, user=user)
-    order = {r.name: i for i, r in enumerate(ordered())}
-    runs = sorted(runs, key=lambda r: order.get(r.resource, len(order)))
+    runs = sorted(runs, key=lambda r: _ORDER.get(r.resource, len(_ORDER)))
     return [sync_resource(run=run, client=client, progress=progress) for run in runs]
 
 
@@ -527,10 +673,12 @@ def sync_sim_details(
         return run
     now = timezone.now()
     ctx = _Ctx(run=run, lock=lock, client=client or get_client(), now=now)
+    ctx.heartbeat = Heartbeat(lock, beat=_beat(run, lock.token))
     billing = import_string("apps.sims.services.billing_periods_upsert")
     ips = import_string("apps.sims.services.sim_ip_addresses_upsert")
     try:
         _reset(run, lock=lock, now=now)
+        ctx.heartbeat.start()
         ctx.page_through(
             f"Sims/{sim_sid}/BillingPeriods",
             {},
@@ -554,6 +702,7 @@ def sync_sim_details(
         run.errors += 1
         _finish(run, SyncRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
     finally:
+        ctx.heartbeat.stop()
         lock.release()
     return run
 
@@ -561,6 +710,6 @@ def sync_sim_details(
 def retry_countdown(retries: int) -> float:
     """Seconds before a task retry after a rate limit / outage: exponential with jitter, well below the
     broker's visibility timeout (a longer ETA would run the task twice)."""
-    base = float(getattr(settings, "SYNC_RETRY_BASE_SECONDS", 30))
-    ceiling = min(base * (2**retries), float(getattr(settings, "SYNC_RETRY_MAX_SECONDS", 600)))
+    base = float(settings.SYNC_RETRY_BASE_SECONDS)
+    ceiling = min(base * (2**retries), float(settings.SYNC_RETRY_MAX_SECONDS))
     return ceiling / 2 + random.uniform(0, ceiling / 2)

@@ -15,7 +15,7 @@ from .models import SyncRun
 
 
 def _max_retries() -> int:
-    return int(getattr(settings, "SYNC_TASK_MAX_RETRIES", 3))
+    return int(settings.SYNC_TASK_MAX_RETRIES)
 
 
 @shared_task(name="sync.sync_resource", bind=True, acks_late=True, max_retries=None)
@@ -43,3 +43,9 @@ def sync_all_task(self, run_ids: list[int] | None = None) -> dict[str, str]:
         if self.request.id:
             SyncRun.objects.filter(pk__in=[r.pk for r in runs]).update(task_id=self.request.id)
     return {run.resource: run.status for run in services.sync_all(runs=runs)}
+
+
+@shared_task(name="sync.reconcile")
+def sync_reconcile_task() -> dict:
+    """Beat, every 10 s: stale runs failed, lost messages sent again, overdue resources queued."""
+    return services.sync_reconcile()

@@ -235,7 +235,7 @@ def test_an_unreachable_lock_service_fails_each_run_retryably_and_sync_all_goes_
     assert Sim.objects.count() == 0 and Fleet.objects.count() == 0
 
 
-def test_pages_are_committed_in_groups_and_a_failing_write_undoes_only_its_group(sandbox, settings):
+def test_pages_are_committed_in_groups_and_a_failing_write_undoes_only_its_group(sandbox, monkeypatch):
     # an error while FETCHING keeps the pages already written in the open group (they are complete)
     faults(sandbox, fail_page="/v1/Sims:2")  # the third page of 7 SIMs fails for good
     run = sync("sims")
@@ -244,8 +244,8 @@ def test_pages_are_committed_in_groups_and_a_failing_write_undoes_only_its_group
     faults(sandbox, clear=True)
     Sim.objects.all().delete()
 
-    settings.SYNC_COMMIT_PAGES = 2  # pages 1+2 committed together, 3+4, ...
-    settings.SYNC_COMMIT_SECONDS = 60
+    monkeypatch.setattr(services, "COMMIT_PAGES", 2)  # pages 1+2 committed together, 3+4, ...
+    monkeypatch.setattr(services, "COMMIT_SECONDS", 60)
     (run,) = services.runs_create(resources=["sims"], source=SyncRun.Source.CLI)
 
     def progress(run, items):  # called inside the open group, after each page is written
