@@ -37,7 +37,7 @@ def test_sync_now_and_a_run_page_with_a_back_link_keeping_the_filters(
     page.locator("#syncrun-table tbody a", has_text=f"#{run.pk}").click()
     page.wait_for_url(f"**/sync/runs/{run.pk}/?back=*")
     assert page.locator("nav[aria-label='Main navigation']").count() == 1
-    assert page.locator("h1").inner_text() == f"Sync run #{run.pk}: fleets"
+    assert page.locator("h1").inner_text() == f"Sync run #{run.pk}: Fleets"
     page.screenshot(path=str(output_dir / "sync-run.png"), full_page=True)
 
     page.get_by_role("link", name="Sync runs").click()

@@ -20,10 +20,10 @@ def test_usage_page_per_scope_shows_only_that_scope(page, live_server, viewer, u
     page.goto(f"{live_server.url}/usage/")
     expect(_list(page, "top_sims")).to_have_count(4)  # the account: every fleet's SIMs
     assert _list(page, "top_sims").all_inner_texts() == [
-        "b1 \u2014 9.00 MB",
-        "a1 \u2014 5.00 MB",
-        "a2 \u2014 3.00 MB",
-        "b2 \u2014 3.00 MB",
+        "b1 \u2014 9 MB",
+        "a1 \u2014 5 MB",
+        "a2 \u2014 3 MB",
+        "b2 \u2014 3 MB",
     ]
     expect(_list(page, "countries")).to_have_count(2)
 
@@ -33,7 +33,7 @@ def test_usage_page_per_scope_shows_only_that_scope(page, live_server, viewer, u
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**/usage/?*scope=fleet*")
     expect(_list(page, "top_sims")).to_have_count(2)
-    assert _list(page, "top_sims").all_inner_texts() == ["a1 \u2014 5.00 MB", "a2 \u2014 3.00 MB"]
+    assert _list(page, "top_sims").all_inner_texts() == ["a1 \u2014 5 MB", "a2 \u2014 3 MB"]
     expect(page.locator("[data-chart-note='countries']")).to_contain_text("not known for one fleet")
     assert _list(page, "countries").count() == 0 and _list(page, "networks").count() == 0
     page.screenshot(path=str(output_dir / "usage-fleet.png"), full_page=True)
@@ -42,11 +42,11 @@ def test_usage_page_per_scope_shows_only_that_scope(page, live_server, viewer, u
     page.goto(f"{live_server.url}/usage/?scope=isoCountry&country=US")
     expect(_list(page, "networks")).to_have_count(2)
     assert _list(page, "networks").all_inner_texts() == [
-        "Net One (US) \u2014 6.00 MB",
-        "Net Two (US) \u2014 6.00 MB",
+        "Net One (US) \u2014 6 MB",
+        "Net Two (US) \u2014 6 MB",
     ]
     expect(_list(page, "countries")).to_have_count(1)
-    assert _list(page, "countries").all_inner_texts() == ["United States (US) \u2014 12.00 MB"]
+    assert _list(page, "countries").all_inner_texts() == ["United States (US) \u2014 12 MB"]
     expect(page.locator("[data-chart-note='top_sims']")).to_contain_text("not known for one country")
     page.screenshot(path=str(output_dir / "usage-country.png"), full_page=True)
     assert page.errors == []
