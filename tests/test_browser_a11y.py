@@ -155,8 +155,8 @@ def test_keyboard_only_journey(page, live_server, synced, operator, output_dir):
     expect(page.locator("#bulk-count")).to_have_text("1 selected")
     tab_to(page, "el.id === 'bulk-selected'", "Apply to selected", key="Shift+Tab")
     page.keyboard.press("Enter")
-    expect(page.locator("#bulk-errors [role=alert]")).to_contain_text("Choose the new status.")
-    assert focused(page)["id"] == "bulk-selected"  # the answer came in #bulk-errors; the focus stayed
+    expect(page.locator("#bulk-answer [role=alert]")).to_contain_text("Choose the new status.")
+    assert focused(page)["id"] == "bulk-selected"  # the answer came in #bulk-answer; the focus stayed
     assert_accessible(page, "SIM list with a selection and a bulk error")
     assert page.errors == [
         "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
@@ -176,6 +176,8 @@ def test_keyboard_only_journey(page, live_server, synced, operator, output_dir):
     expect(page.locator("#toasts [role=alert]").first).to_contain_text("SIM")
     page.wait_for_function("() => !!document.activeElement.closest('#status-form')")
     assert Sim.objects.get(pk=sim.pk).status == "active"
+    page.wait_for_load_state("networkidle")  # the header and usage card reload themselves (simUpdated)
+    expect(page.locator("h1")).to_have_count(1)
     assert_accessible(page, "SIM detail after the status change")
     page.screenshot(path=str(output_dir / "keyboard-status-changed.png"), full_page=True)
 
