@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "apps.core",
     "apps.accounts",
     "apps.audit",
@@ -240,6 +242,19 @@ PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "apps.accounts.ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# the second factor's code never lands in axes' AccessAttempt.post_data
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-factor login (apps/accounts/mfa.py): TOTP via django-otp + single-use recovery codes. MFA_REQUIRED:
+# "none" (who enrolled is asked), "admins" (admins must enrol, at their next login), "all".
+MFA_REQUIRED = env.str("MFA_REQUIRED", default="none").strip().lower()
+if MFA_REQUIRED not in ("none", "admins", "all"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MFA_REQUIRED must be none, admins or all.")
+MFA_LOGIN_STEP_SECONDS = env.int("MFA_LOGIN_STEP_SECONDS", default=300)  # password -> code, at most
+OTP_TOTP_ISSUER = env.str("MFA_ISSUER", default="Super SIM Admin")
+OTP_TOTP_THROTTLE_FACTOR = 0  # failed codes are throttled by django-axes (the login's lockout), not here
 
 # --- Security headers -----------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

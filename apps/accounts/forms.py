@@ -46,3 +46,22 @@ class UserRoleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].widget.attrs["class"] = "form-select form-select-sm"
+
+
+class CodeForm(forms.Form):
+    """A second-factor code: the 6 digits of the authenticator app, or (at login) a recovery code."""
+
+    code = forms.CharField(
+        max_length=32,
+        strip=True,
+        label="Code",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "class": "form-control",
+                "spellcheck": "false",
+                "autocapitalize": "off",
+            }
+        ),
+    )

@@ -19,3 +19,20 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return "role"
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code of a user's two-factor login (apps/accounts/mfa.py). Only the SHA-256 of
+    the code is kept (the codes are random, 50 bits each: no salt or slow hash needed); ``used_at`` set
+    once it has been spent."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"recovery code of user {self.user_id}"
