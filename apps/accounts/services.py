@@ -48,9 +48,16 @@ def _state(user) -> dict:
     }
 
 
-def _refuse(*, action: str, user, by, request, message: str):
+def _refuse(*, action: str, user, by, request, message: str, requested: dict | None = None):
+    """Audit a refused change (what was asked, why it was refused; nothing changed) and raise."""
     audit_record(
-        action=action, user=by, obj=user, request=request, success=False, message=message, before=_state(user)
+        action=action,
+        user=by,
+        obj=user,
+        request=request,
+        success=False,
+        message=message,
+        requested=requested,
     )
     raise UserActionRefused(message)
 
@@ -129,7 +136,14 @@ def user_role_change(*, user, role: str, by, request=None):
                 message=f"role {before['role']} -> {role}",
             )
     if refusal:
-        _refuse(action="user.role_change", user=user, by=by, request=request, message=refusal)
+        _refuse(
+            action="user.role_change",
+            user=user,
+            by=by,
+            request=request,
+            message=refusal,
+            requested={"role": role},
+        )
     return user
 
 
@@ -159,7 +173,14 @@ def user_deactivate(*, user, by, request=None):
                 after=_state(user),
             )
     if refusal:
-        _refuse(action="user.deactivate", user=user, by=by, request=request, message=refusal)
+        _refuse(
+            action="user.deactivate",
+            user=user,
+            by=by,
+            request=request,
+            message=refusal,
+            requested={"is_active": False},
+        )
     return user
 
 

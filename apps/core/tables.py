@@ -65,3 +65,20 @@ class JobTable(tables.Table):
             record.status,
             record.get_status_display(),
         )
+
+
+class SelectColumn(tables.CheckBoxColumn):
+    """A row-selection checkbox with an accessible name: each row's box is labelled "Select <noun>
+    <value>" (``aria-label``; the value is the column's, e.g. the row's SID), the header box "Select every
+    <noun> on this page", unless ``attrs`` name them otherwise. Never orderable."""
+
+    def __init__(self, noun: str = "row", attrs=None, **kwargs):
+        attrs = {key: dict(value) for key, value in (attrs or {}).items()}
+        row_input = attrs.setdefault("input", {})
+        row_input.setdefault("aria-label", lambda value: f"Select {noun} {value}")
+        header_input = attrs.setdefault(
+            "th__input", {k: v for k, v in row_input.items() if k not in ("name", "aria-label", "value")}
+        )
+        header_input["aria-label"] = header_input.get("aria-label") or f"Select every {noun} on this page"
+        kwargs.setdefault("orderable", False)
+        super().__init__(attrs=attrs, **kwargs)

@@ -403,3 +403,73 @@ def browser_login(page, live_server, username: str, password: str = PASSWORD) ->
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+# --- accessibility: axe-core in the browser tier ----------------------------------------------------------
+#: axe-core, vendored from npm for the tests only (never served by the app): tests/fixtures/axe/README.md
+AXE_JS = BASE_DIR / "tests" / "fixtures" / "axe" / "axe.min.js"
+#: the rule sets every page must pass: WCAG 2.0 and 2.1, levels A and AA
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: axe's structure rules (tagged best-practice, not WCAG) that the pages must pass too: one main landmark, a
+#: working skip link, an h1 and headings in order, landmarks with distinct names
+AXE_EXTRA_RULES = [
+    "landmark-one-main",
+    "landmark-no-duplicate-main",
+    "landmark-unique",
+    "skip-link",
+    "page-has-heading-one",
+    "heading-order",
+    "empty-heading",
+]
+#: rules switched off, each with its reason (none today: add one only with a written reason)
+AXE_DISABLED_RULES: dict[str, str] = {}
+
+_RUN_AXE = """async ([tags, extra, disabled]) => {
+  // colours still fading (a theme switch, a toast coming in) would be measured half-way: wait until two
+  // frames pass with no CSS transition running (a transition may start a frame after its class is set)
+  const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
+  for (let i = 0; i < 50; i++) {
+    await frame(); await frame();
+    const running = document.getAnimations().filter((a) => a instanceof CSSTransition);
+    if (!running.length) break;
+    await Promise.all(running.map((a) => a.finished.catch(() => null)));
+  }
+  const rules = Object.fromEntries([...extra.map((id) => [id, {enabled: true}]),
+                                    ...disabled.map((id) => [id, {enabled: false}])]);
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, rules,
+                                          resultTypes: ["violations"]});
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary})),
+  }));
+}"""
+
+
+def axe_violations(page) -> list[dict]:
+    """The page's axe-core violations of :data:`AXE_TAGS` and :data:`AXE_EXTRA_RULES` as ``[{id, impact,
+    help, nodes: [{target, summary}]}]`` (empty when it passes), once CSS transitions have ended. axe is
+    evaluated into the page through the DevTools protocol the first time (the page's CSP does not apply to
+    it, and nothing is added to the DOM)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;undefined")
+    return page.evaluate(_RUN_AXE, [AXE_TAGS, AXE_EXTRA_RULES, list(AXE_DISABLED_RULES)])
+
+
+def format_violations(violations: list[dict], max_nodes: int = 5) -> str:
+    """One line per violation (rule, impact, help) and one per offending node (selector and summary)."""
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {v['help']}")
+        for node in v["nodes"][:max_nodes]:
+            summary = " ".join((node["summary"] or "").split())
+            lines.append(f"    {node['target']}: {summary[:300]}")
+        if len(v["nodes"]) > max_nodes:
+            lines.append(f"    ... and {len(v['nodes']) - max_nodes} more")
+    return "\n".join(lines)
+
+
+def assert_accessible(page, label: str = "") -> None:
+    """Fail with every axe-core violation (WCAG 2.x A/AA) of what ``page`` shows now. Call it from any
+    browser journey after a page or an htmx swap has settled; ``label`` names the state in the message."""
+    violations = axe_violations(page)
+    assert not violations, f"{label or page.url}: axe-core found\n{format_violations(violations)}"

@@ -9,7 +9,7 @@ from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin
+from django_tables2 import SingleTableMixin
 
 from apps.accounts.permissions import PERM_OPERATE, OperatorRequiredMixin, ViewerRequiredMixin
 
@@ -18,6 +18,7 @@ from .filtersets import JobFilterSet
 from .htmx import HTMX_STOP_POLLING, is_htmx, render_page_or_partial, trigger
 from .jobs import job_retry_failed
 from .models import Job, JobItem
+from .paging import CountedPaginator, configure_table
 from .tables import JobTable
 
 
@@ -27,14 +28,19 @@ class ObjectListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
     Subclasses set ``queryset`` (ordered, with select_related), ``filterset_class``, ``table_class`` and
     ``page_title``. An htmx request aimed at ``#object-list`` (filter form, sort and page links) gets only
     the table partial; the URL is pushed by the client so the page stays shareable and the back button works.
-    Paging uses LazyPaginator: no ``COUNT(*)`` over the whole table.
+    Paging: numbered pages over the filtered rows with their total count ("1,234 fleets", see
+    :meth:`count_rows`); ``page`` and ``per_page`` are read by apps.core.paging (bad values clamped, never a
+    500). A list too big for OFFSET paging (the SIM list) overrides :meth:`get_table_pagination`.
     """
 
     template_name = "core/object_list.html"
     partial_template_name = "core/_object_list.html"
-    paginate_by = None  # the table paginates (LazyPaginator); Django's own paginator would COUNT(*)
+    paginate_by = None  # the table paginates (apps.core.paging), not Django's ListView
     per_page = 50
     page_title = ""
+    #: how the count names one row / several rows (default: the model's verbose names)
+    item_name = ""
+    item_name_plural = ""
     filterset_class = None
     strict = False  # invalid filter values show errors and an empty table, never a crash
 
@@ -44,15 +50,33 @@ class ObjectListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
             return [self.partial_template_name]
         return [self.template_name]
 
-    def get_table_pagination(self, table):
-        per_page = self.request.GET.get("per_page", "")
-        size = int(per_page) if per_page.isdigit() and 0 < int(per_page) <= 500 else self.per_page
-        return {"per_page": size, "paginator_class": LazyPaginator}
+    def get_table(self, **kwargs):
+        table = self.get_table_class()(data=self.get_table_data(), **kwargs)
+        return configure_table(
+            self.request, table, per_page=self.per_page, **self.get_table_pagination(table)
+        )
+
+    def count_rows(self, queryset) -> int:
+        """The total of the filtered rows (one ``COUNT(*)``; a big list caches it, see SimListView)."""
+        return queryset.count()
+
+    def get_table_pagination(self, table) -> dict:
+        """Options for ``table.paginate`` (apps.core.paging.configure_table reads page and per_page)."""
+        return {"paginator_class": CountedPaginator, "count": self.count_rows(table.data.data)}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["page_title"] = self.page_title or self.model._meta.verbose_name_plural.capitalize()
         context["partial_template"] = self.partial_template_name
+        table = context["table"]
+        meta = table.data.data.model._meta
+        table.item_name = self.item_name or meta.verbose_name
+        table.item_name_plural = self.item_name_plural or meta.verbose_name_plural
+        paginator = getattr(table, "paginator", None)
+        if isinstance(paginator, CountedPaginator) and table.page:
+            table.page_links = list(
+                paginator.get_elided_page_range(table.page.number, on_each_side=2, on_ends=1)
+            )
         return context
 
     def render_to_response(self, context, **response_kwargs):

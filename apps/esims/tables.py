@@ -2,21 +2,21 @@ import django_tables2 as tables
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from apps.core.tables import DateTimeColumn
+from apps.core.tables import DateTimeColumn, SelectColumn
 
 from .models import EsimProfile
 
 
 class EsimProfileTable(tables.Table):
-    select = tables.CheckBoxColumn(
+    select = SelectColumn(
+        noun="eSIM profile",
         accessor="sid",
-        orderable=False,
         attrs={
             "input": {"name": "sid", "form": "esim-print-form", "class": "form-check-input"},
-            "th__input": {"class": "form-check-input", "data-select-all": "sid", "aria-label": "Select all"},
+            "th__input": {"class": "form-check-input", "data-select-all": "sid"},
         },
     )
-    sid = tables.Column(verbose_name="Profile", linkify=True, order_by=("sid",))
+    sid = tables.Column(verbose_name="Profile", order_by=("sid",))  # render_sid writes the link
     status = tables.Column(order_by=("status", "id"))
     iccid = tables.Column(verbose_name="ICCID")
     eid = tables.Column(verbose_name="EID")

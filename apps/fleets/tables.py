@@ -5,18 +5,16 @@ from django.utils.safestring import mark_safe
 
 from apps.core.choices import badge_class
 from apps.core.tables import DateTimeColumn
+from apps.core.units import data_size_mb
 from apps.sims.models import Sim
 
-from .forms import split_megabytes
 from .models import Fleet
 from .selectors import fleets_attach_sim_counts
 
 
 def megabytes(value) -> str:
-    if value is None:
-        return "—"
-    amount, unit = split_megabytes(value)
-    return f"{amount:,} {unit}" if isinstance(amount, int) else f"{amount} {unit}"
+    """A data limit (MB) as every page writes it (apps.core.units.data_size_mb: "20 GB", "750 MB")."""
+    return data_size_mb(value)
 
 
 class CountColumn(tables.Column):

@@ -7,10 +7,11 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
-from django_tables2 import LazyPaginator, RequestConfig
+from django_tables2 import LazyPaginator
 
 from apps.accounts.permissions import AdminRequiredMixin, ViewerRequiredMixin
 from apps.core.htmx import is_htmx, trigger
+from apps.core.paging import configure_table
 from apps.core.views import ObjectListView
 from apps.supersim.errors import SuperSimError
 
@@ -64,7 +65,7 @@ class FleetDetailView(ViewerRequiredMixin, View):
     def get(self, request, sid):
         fleet = _get_fleet(sid)
         table = FleetSimTable(selectors.fleet_sims_queryset(fleet=fleet))
-        RequestConfig(request, paginate={"per_page": 25, "paginator_class": LazyPaginator}).configure(table)
+        configure_table(request, table, per_page=25, paginator_class=LazyPaginator)
         context = {
             "fleet": fleet,
             "page_title": f"Fleet {fleet}",

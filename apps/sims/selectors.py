@@ -120,6 +120,38 @@ def sim_keyset_filter(*, queryset: QuerySet[Sim], keyset: tuple[str, bool], curs
     )
 
 
+def sim_keyset_previous(
+    *, queryset: QuerySet[Sim], keyset: tuple[str, bool], first: Sim, per_page: int
+) -> str | None:
+    """The ``after`` cursor of the page before the page whose first row is ``first``: ``""`` when that is the
+    first page, ``None`` when no row comes before ``first``. One indexed query of ``per_page + 1`` rows in
+    the reverse order (no OFFSET, no count)."""
+    field, descending = keyset
+    cursor = sim_keyset_cursor(record=first, keyset=keyset)
+    if not cursor:
+        return None
+    backwards = sim_keyset_filter(queryset=queryset, keyset=(field, not descending), cursor=cursor)
+    order = (field, "id") if descending else (f"-{field}", "-id")
+    rows = list(backwards.select_related(None).order_by(*order).only(field, "id")[: per_page + 1])
+    if not rows:
+        return None
+    if len(rows) <= per_page:
+        return ""
+    return sim_keyset_cursor(record=rows[per_page], keyset=keyset) or None
+
+
+def sim_list_count(*, queryset: QuerySet[Sim], key: str) -> int:
+    """``COUNT(*)`` of a filtered SIM list (``key``: the filter, as the list's query string), cached until
+    a SIM's status, fleet or presence changes (the ``sims`` data version) and at most
+    ``SIM_COUNTS_CACHE_SECONDS``. A rename does not change the version: the count of a name-prefix search
+    may lag a rename by that long."""
+    import hashlib
+
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    timeout = float(getattr(settings, "SIM_COUNTS_CACHE_SECONDS", 60))
+    return cached_value(f"sims:list-count:{data_version(SIMS_DATA)}:{digest}", queryset.count, timeout)
+
+
 def sim_get(*, sid: str) -> Sim:
     """One SIM with fleet and NAP; raises ``Sim.DoesNotExist``."""
     return Sim.objects.select_related("fleet", "fleet__network_access_profile").get(sid=sid)

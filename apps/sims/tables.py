@@ -70,7 +70,7 @@ class SimTable(tables.Table):
         model = Sim
         fields = ()
         sequence = ("selection", "iccid", "unique_name", "status", "fleet", "nap", "sid", "date_created")
-        attrs = {"class": "table table-sm table-hover align-middle", "id": "sim-table"}
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "sim-table", "aria-label": "SIMs"}
         row_attrs = {"data-sid": lambda record: record.sid}
         order_by = ("-date_created",)
         empty_text = "No SIMs match."

@@ -6,10 +6,12 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
+from django_tables2 import LazyPaginator
 
 from apps.accounts.permissions import PERM_OPERATE, OperatorRequiredMixin, ViewerRequiredMixin
 from apps.core.csvsafe import csv_rows
 from apps.core.htmx import HTMX_STOP_POLLING, is_htmx, render_page_or_partial, trigger
+from apps.core.paging import clean_count
 from apps.core.views import ObjectListView
 from apps.supersim.errors import SuperSimError
 
@@ -37,28 +39,43 @@ def _get_sim(sid: str) -> Sim:
 
 # --- list, CSV ---------------------------------------------------------------------------------------------
 class SimListView(ObjectListView):
+    """The SIM list. Paging is by keyset (``?after=<cursor>``): every page, however deep, costs what the
+    first one does (no OFFSET over the rows before it). The pager shows the total of the filter (cached,
+    :func:`selectors.sim_list_count`), the rows' position ("51–100 of 1,234", carried in ``?pos=``) and
+    first / previous / next; ``?page=`` is ignored while the sort has a keyset (all sortable columns)."""
+
     queryset = selectors.sim_list_queryset()
     filterset_class = SimFilterSet
     table_class = SimTable
     template_name = "sims/sim_list.html"
     partial_template_name = "sims/_sim_list.html"
     page_title = "SIMs"
+    item_name, item_name_plural = "SIM", "SIMs"
+    #: the query parameters that page or sort (not part of the filter)
+    PAGING_KEYS = ("page", "per_page", "sort", "after", "pos")
 
     def get_table_data(self):
-        """The filtered SIMs; with ``?after=<cursor>`` only those after the cursor (keyset paging: a deep
-        page costs what the first one does, no OFFSET over the rows before it)."""
+        """The filtered SIMs; with ``?after=<cursor>`` only those after the cursor."""
         data = super().get_table_data()
+        self.filtered = data
         self.keyset = selectors.sim_keyset(sort=self.request.GET.get("sort", ""))
         self.after = self.request.GET.get("after", "")
         if self.keyset and self.after:
             data = selectors.sim_keyset_filter(queryset=data, keyset=self.keyset, cursor=self.after)
         return data
 
+    def _query(self, drop=(), **values) -> str:
+        query = self.request.GET.copy()
+        for key in drop:
+            query.pop(key, None)
+        for key, value in values.items():
+            query[key] = value
+        return "?" + query.urlencode()
+
     def get_table_pagination(self, table):
-        pagination = super().get_table_pagination(table)
-        if getattr(self, "after", ""):
-            pagination["page"] = 1  # the cursor already skipped the rows before
-        return pagination
+        if not self.keyset:  # a sort without a keyset (none of the table's): page numbers, no count
+            return {"paginator_class": LazyPaginator}
+        return {"paginator_class": LazyPaginator, "page": 1}  # the cursor already skipped the rows before
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -66,15 +83,34 @@ class SimListView(ObjectListView):
         context["can_operate"] = can_operate
         table = context["table"]
         table.show_select = can_operate
-        table.next_url = ""
+        filter_query = self.request.GET.copy()
+        for key in self.PAGING_KEYS:
+            filter_query.pop(key, None)
+        table.total = selectors.sim_list_count(queryset=self.filtered, key=filter_query.urlencode())
+        table.next_url = table.prev_url = table.first_url = ""
+        table.first_row = table.last_row = None
         rows = list(table.page.object_list) if table.page else []
-        if self.keyset and rows and table.page.has_next():
-            cursor = selectors.sim_keyset_cursor(record=rows[-1].record, keyset=self.keyset)
-            if cursor:
-                query = self.request.GET.copy()
-                query.pop("page", None)
-                query["after"] = cursor
-                table.next_url = "?" + query.urlencode()
+        if self.keyset:
+            per_page = table.paginator.per_page
+            position = clean_count(self.request.GET.get("pos"), default=0, maximum=10**9) if self.after else 1
+            if rows and position:
+                table.first_row, table.last_row = position, position + len(rows) - 1
+            if rows and table.page.has_next():
+                cursor = selectors.sim_keyset_cursor(record=rows[-1].record, keyset=self.keyset)
+                if cursor:
+                    extra = {"pos": str(position + len(rows))} if position else {}
+                    table.next_url = self._query(drop=("page", "pos"), after=cursor, **extra)
+            if self.after:
+                table.first_url = self._query(drop=("page", "after", "pos"))
+                if rows:
+                    previous = selectors.sim_keyset_previous(
+                        queryset=self.filtered, keyset=self.keyset, first=rows[0].record, per_page=per_page
+                    )
+                    if previous == "":
+                        table.prev_url = table.first_url
+                    elif previous:
+                        extra = {"pos": str(max(position - per_page, 1))} if position else {}
+                        table.prev_url = self._query(drop=("page", "pos"), after=previous, **extra)
         if can_operate:
             context["bulk_form"] = SimBulkForm()
         else:  # no checkboxes for viewers
@@ -83,6 +119,7 @@ class SimListView(ObjectListView):
         query.pop("page", None)
         query.pop("sort", None)
         query.pop("after", None)
+        query.pop("pos", None)
         context["filter_query"] = query.urlencode()
         return context
 
@@ -125,14 +162,25 @@ def _detail_context(request, sim: Sim, **bound) -> dict:
 PANEL = "sims/_sim_panel.html"
 
 
+#: the SIM page's parts that reload themselves (htmx target id -> template): the panel after a poll saw the
+#: final status (simRefreshed); the header (name, title) and the usage card (fleet's limit) after an action
+#: changed the SIM (simUpdated)
+DETAIL_PARTS = {
+    "sim-panel": PANEL,
+    "sim-header": "sims/_sim_header.html",
+    "sim-usage": "sims/_sim_usage.html",
+}
+
+
 class SimDetailView(ViewerRequiredMixin, View):
-    """The SIM page; an htmx request aimed at ``#sim-panel`` gets only the panel (fields + actions)."""
+    """The SIM page; an htmx request aimed at one of :data:`DETAIL_PARTS` gets only that part."""
 
     def get(self, request, sid):
         sim = _get_sim(sid)
         htmx = getattr(request, "htmx", None)
-        template = PANEL if htmx and htmx.target == "sim-panel" else "sims/sim_detail.html"
-        response = render(request, template, _detail_context(request, sim))
+        part = DETAIL_PARTS.get(htmx.target) if htmx else None
+        context = {**_detail_context(request, sim), "partial": bool(part)}
+        response = render(request, part or "sims/sim_detail.html", context)
         patch_vary_headers(response, ("HX-Request", "HX-Target"))
         return response
 

@@ -1,5 +1,6 @@
 import django_tables2 as tables
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from apps.core.tables import DateTimeColumn
 
@@ -8,7 +9,7 @@ from .registry import resource_label
 
 
 class SyncRunTable(tables.Table):
-    id = tables.Column(verbose_name="Run", linkify=True)
+    id = tables.Column(verbose_name="Run")
     resource = tables.Column()
     status = tables.Column()
     source = tables.Column()
@@ -44,8 +45,13 @@ class SyncRunTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle", "id": "syncrun-table"}
         order_by = ("-created_at",)
 
-    def render_id(self, value):
-        return f"#{value}"
+    def render_id(self, value, record):
+        """A link to the run's own page (never boosted into the list), carrying the list's query as
+        ``?back=`` so that page's back link returns to the same filters, sort and page."""
+        request = getattr(self, "request", None)
+        query = request.GET.urlencode() if request is not None else ""
+        url = record.get_absolute_url() + ("?" + urlencode({"back": query}) if query else "")
+        return format_html('<a href="{}" hx-boost="false">#{}</a>', url, value)
 
     def render_resource(self, value, record):
         label = resource_label(value)

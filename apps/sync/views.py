@@ -24,6 +24,16 @@ POLLER_ID = "sync-poller"
 DETAIL_ID = "syncrun-detail"
 
 
+def list_url(query: str) -> str:
+    """The Sync page with ``query`` (a list's query string, from ``?back=``), re-encoded: only a query string
+    is ever appended to the list's own path (no open redirect)."""
+    from django.http import QueryDict
+    from django.urls import reverse
+
+    cleaned = QueryDict(query[:2000]).urlencode()
+    return reverse("sync:syncrun_list") + ("?" + cleaned if cleaned else "")
+
+
 def _is_poll(request, element_id: str = POLLER_ID) -> bool:
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and htmx.trigger == element_id
@@ -39,13 +49,6 @@ class SyncRunListView(ObjectListView):
     partial_template_name = "sync/_syncrun_list.html"
     page_title = "Sync"
 
-    def get_table_pagination(self, table):
-        # a plain Paginator: the run table is small and indexed, and core/_table.html shows row numbers
-        # (LazyPaginator cannot count)
-        options = super().get_table_pagination(table)
-        options.pop("paginator_class", None)
-        return options
-
     def get(self, request, *args, **kwargs):
         services.mark_stale_runs()
         self.polling = SyncRun.objects.filter(status__in=SyncRun.ACTIVE).exists()
@@ -59,7 +62,7 @@ class SyncRunListView(ObjectListView):
         context["polling"] = self.polling
         context["poller_id"] = POLLER_ID
         context["can_operate"] = self.request.user.has_perm(PERM_OPERATE)
-        context["sync_form"] = SyncNowForm()
+        context["sync_form"] = SyncNowForm(auto_id="id_sync_%s")  # the filter has its own #id_resource
         return context
 
 
@@ -74,7 +77,9 @@ class SyncRunDetailView(ViewerRequiredMixin, DetailView):
         self.object = self.get_object()
         context = self.get_context_data(
             object=self.object,
-            page_title=str(self.object),
+            # not str(run): that names the status, which the polled partial updates but a title would not
+            page_title=f"Sync run #{self.object.pk}: {self.object.resource} {self.object.scope}".strip(),
+            back_url=list_url(self.request.GET.get("back", "")),
             poller_id=POLLER_ID,
             polling=self.object.is_active,
         )

@@ -3,12 +3,17 @@
 (function () {
   "use strict";
 
+  // the rule of apps.core.units.data_size (the pages' formatter): decimal units, at most two decimals,
+  // trailing zeros dropped ("20 GB", "1.23 MB")
   function fmtBytes(value) {
     const units = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let size = Number(value) || 0;
+    let size = Math.abs(Number(value) || 0);
+    const sign = Number(value) < 0 ? "-" : "";
     let unit = 0;
     while (size >= 1000 && unit < units.length - 1) { size /= 1000; unit += 1; }
-    return (unit === 0 ? size.toFixed(0) : size.toFixed(2)) + " " + units[unit];
+    let text = (Math.round(size * 100) / 100).toLocaleString("en-US", { maximumFractionDigits: 2 });
+    if (text === "1,000" && unit < units.length - 1) { text = "1"; unit += 1; }
+    return sign + text + " " + units[unit];
   }
 
   function label(period, granularity) {

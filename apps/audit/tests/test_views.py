@@ -69,7 +69,7 @@ def test_list_query_count_is_fixed(viewer_client, django_assert_num_queries, n):
         for i in range(n)
     )
     viewer_client.get(LIST)
-    with django_assert_num_queries(5):  # session, user, permissions x2, one page of events
+    with django_assert_num_queries(6):  # session, user, permissions x2, the total, one page of events
         response = viewer_client.get(LIST)
     assert min(n, 50) <= len(response.context["table"].page.object_list) <= 50
 

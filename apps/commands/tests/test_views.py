@@ -73,7 +73,7 @@ def test_list_and_feed_query_counts(viewer_client, django_assert_num_queries, ro
     _bulk_sms(rows)
     _bulk_sms(0, "from_sim")
     viewer_client.get(reverse("commands:command_list"))  # warm the session
-    with django_assert_num_queries(5):  # session, user, 2 x permissions, one page (no COUNT)
+    with django_assert_num_queries(6):  # session, user, 2 x permissions, the total (COUNT), one page
         assert viewer_client.get(reverse("commands:command_list")).status_code == 200
     with django_assert_num_queries(6):  # session, user, 2 x permissions, sms, ip
         response = viewer_client.get(reverse("commands:command_feed"))

@@ -16,6 +16,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 EID = "89049032005008882600033418894366"
 
 
+def _decode_qr(png: bytes) -> list[str]:
+    """The texts of the QR codes in a screenshot (zxing-cpp, as a phone's reader)."""
+    import zxingcpp
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("L")
+    return [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+
+
 def test_operator_creates_a_profile_and_sees_its_qr_code(
     page, live_server, sandbox_api, operator, output_dir, settings
 ):
@@ -44,6 +53,8 @@ def test_operator_creates_a_profile_and_sees_its_qr_code(
     assert page.locator("[data-activation-code]").inner_text() == profile.activation_code
     qr = page.locator("figure[data-qr] svg.esim-qr")
     assert qr.count() == 1 and qr.bounding_box()["width"] > 100
+    # the QR code as the browser draws it (a phone's camera would read this) holds the activation code
+    assert _decode_qr(qr.screenshot()) == [profile.activation_code]
     page.screenshot(path=str(output_dir / "available.png"), full_page=True)
 
     # select it on the list and open the print sheet

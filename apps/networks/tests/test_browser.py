@@ -27,7 +27,8 @@ def test_admin_builds_a_nap_in_place(page, live_server, synced, output_dir):
     assert page.url == f"{live_server.url}{nap.get_absolute_url()}"
     assert page.locator(f"#nap-network-table tr[data-sid='{first.sid}']").count() == 1
 
-    # search the catalogue, add in place
+    # search the catalogue, add in place (no reload: the flag set now survives to the end)
+    page.evaluate("window.__notReloaded = true")
     page.fill("#network-search", "spain")
     results = page.locator("#network-search-list li")
     results.first.wait_for()
@@ -56,5 +57,6 @@ def test_admin_builds_a_nap_in_place(page, live_server, synced, output_dir):
         NetworkAccessProfileNetwork.objects.get(nap_id=nap.sid, network_id=added_sid).removed_at is not None
     )
     page.locator(".toast", has_text="removed from browser-nap").wait_for()
+    assert page.evaluate("window.__notReloaded") is True
     page.screenshot(path=str(output_dir / "nap-removed.png"), full_page=True)
     assert page.errors == []

@@ -14,8 +14,10 @@ from django.urls import reverse
 
 from apps.audit.models import AuditEvent
 from apps.commands.models import SmsCommand
+from apps.core.cache import data_changed
 from apps.fleets.tests.factories import FleetFactory
 from apps.sims.models import Sim
+from apps.sims.selectors import SIMS_DATA
 from apps.sims.tests.factories import (
     BillingPeriodFactory,
     SettingsUpdateFactory,
@@ -81,22 +83,31 @@ def test_list_and_detail_queries_are_the_same_at_10_and_10000_sims(viewer, opera
     for c in (viewer_c, operator_c):  # warm up (session, permission caches)
         c.get(LIST)
 
+    def fresh(client, url, **headers):
+        data_changed(SIMS_DATA)  # the list's count is cached: measured uncached at both sizes
+        return count_queries(client, url, **headers)[0]
+
     def measure():
-        counts = {("viewer", url): count_queries(viewer_c, url)[0] for url in urls}
-        counts |= {("operator", url): count_queries(operator_c, url)[0] for url in (urls[0], urls[-1])}
-        counts[("htmx", urls[1])] = count_queries(
+        counts = {("viewer", url): fresh(viewer_c, url) for url in urls}
+        counts |= {("operator", url): fresh(operator_c, url) for url in (urls[0], urls[-1])}
+        counts[("htmx", urls[1])] = fresh(
             viewer_c, urls[1], HTTP_HX_REQUEST="true", HTTP_HX_TARGET="object-list"
-        )[0]
+        )
         return counts
 
     small = measure()
     bulk_sims(9_990, fleet=fleet, start=10)
     assert Sim.objects.count() == 10_000
     assert measure() == small
-    # no COUNT(*) over the table on the list
+    # the total is counted once, then cached until a SIM changes: no COUNT(*) over the table per view
+    viewer_c.get(LIST)
     with CaptureQueriesContext(connection) as ctx:
         viewer_c.get(LIST + "?page=3")
     assert not any("COUNT(" in q["sql"].upper() for q in ctx.captured_queries)
+    data_changed(SIMS_DATA)
+    with CaptureQueriesContext(connection) as ctx:
+        viewer_c.get(LIST)
+    assert sum("COUNT(" in q["sql"].upper() for q in ctx.captured_queries) == 1
 
 
 @pytest.mark.django_db
@@ -164,6 +175,41 @@ def test_keyset_paging_walks_every_sim_once_in_every_sort(viewer_client, fleet):
         )
         assert seen == [row.record.sid for row in expected], sort
     assert viewer_client.get(LIST + "?after=garbage").status_code == 200
+
+
+@pytest.mark.django_db
+def test_keyset_pager_shows_the_total_the_position_and_walks_back(viewer_client, fleet):
+    """next, then previous, through the pages of a filter: same rows, their position ("SIMs 6–10 of 23")
+    and the filter's total on every page; no OFFSET at any depth (``?page=`` is not used for SIMs)."""
+    bulk_sims(23, fleet=fleet)
+    bulk_sims(1, fleet=fleet, start=100, status="inactive")  # outside the filter
+    url, forward = LIST + "?per_page=5&sort=iccid&status=active", []
+    while url:
+        table = viewer_client.get(url).context["table"]
+        forward.append(([row.record.sid for row in table.page.object_list], table.first_row, table.last_row))
+        assert table.total == 23
+        url = (LIST + table.next_url) if table.next_url else ""
+    assert [(first, last) for _, first, last in forward] == [(1, 5), (6, 10), (11, 15), (16, 20), (21, 23)]
+    last_page = viewer_client.get(LIST + "?per_page=5&sort=iccid&status=active").context["table"]
+    for _ in range(4):
+        last_page = viewer_client.get(LIST + last_page.next_url).context["table"]
+    backward = []
+    table = last_page
+    while True:
+        backward.append(([row.record.sid for row in table.page.object_list], table.first_row, table.last_row))
+        if not table.prev_url:
+            break
+        with CaptureQueriesContext(connection) as ctx:
+            response = viewer_client.get(LIST + table.prev_url)
+        assert not any("OFFSET" in q["sql"].upper() for q in ctx.captured_queries)
+        table = response.context["table"]
+    assert backward == forward[::-1]
+    html = viewer_client.get(LIST + "?per_page=5&sort=iccid&status=active").content.decode()
+    assert "SIMs <strong>1–5</strong> of <strong>23</strong> SIMs" in html
+    with CaptureQueriesContext(connection) as ctx:  # a page number is not an OFFSET here: the first page
+        table = viewer_client.get(LIST + "?per_page=5&sort=iccid&status=active&page=4").context["table"]
+    assert not any("OFFSET" in q["sql"].upper() for q in ctx.captured_queries)
+    assert [row.record.sid for row in table.page.object_list] == forward[0][0]
 
 
 @pytest.mark.django_db
@@ -329,3 +375,27 @@ def test_unfiltered_export_has_every_sim(viewer_client):
     SimFactory.create_batch(3)
     body = b"".join(viewer_client.get("/sims/export.csv").streaming_content).decode()
     assert len(list(csv.reader(io.StringIO(body)))) == 4  # header + every SIM
+
+
+@pytest.mark.django_db
+def test_detail_parts_reload_with_the_changed_fields(viewer_client):
+    """The header (name, <title>) and the usage card (the fleet's limit) are parts of their own that reload
+    on simUpdated: after a fleet move / rename they show the SIM as it is now, not the page as it was."""
+    small = FleetFactory(unique_name="small", data_limit=100)
+    big = FleetFactory(unique_name="big", data_limit=20_000)
+    sim = SimFactory(fleet=small, unique_name="pump-1")
+    url = reverse("sims:sim_detail", kwargs={"sid": sim.sid})
+    page = viewer_client.get(url).content.decode()
+    assert 'id="sim-usage"' in page and 'hx-trigger="simUpdated from:body"' in page
+    assert "<title>SIM pump-1 · Super SIM Admin</title>" in page
+    assert 'of the fleet\'s <span data-usage-limit="100000000">100 MB</span> limit' in page
+
+    Sim.objects.filter(pk=sim.pk).update(fleet=big, unique_name="pump-2")  # as the actions' services do
+    usage = viewer_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="sim-usage").content.decode()
+    assert usage.lstrip().startswith('<div class="col-xl-6" id="sim-usage"') and "<html" not in usage
+    assert 'of the fleet\'s <span data-usage-limit="20000000000">20 GB</span> limit' in usage
+    header = viewer_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="sim-header").content.decode()
+    assert header.lstrip().startswith("<title>SIM pump-2 · Super SIM Admin</title>")  # htmx sets it
+    assert '<h1 class="h3 mb-0">SIM pump-2</h1>' in header and "<html" not in header
+    panel = viewer_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="sim-panel").content.decode()
+    assert "20 GB per period" in panel and "<title>" not in panel

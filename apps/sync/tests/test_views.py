@@ -83,3 +83,37 @@ def test_operator_sync_now_runs_and_is_audited(operator_client, sandbox, operato
 
     response = operator_client.post(reverse("sync:sync_now"), {"resource": "bogus"})
     assert response.status_code == 302 and SyncRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_run_link_opens_its_own_page_with_a_back_link_keeping_the_filters(viewer_client):
+    """The run link of a filtered list (also in the htmx partial) opens the run's page, not boosted into the
+    list (that nested a whole page, a second navbar, inside #object-list), and its back link returns to
+    the same filter, sort and page."""
+    run = SyncRun.objects.create(resource="sims", status=S.SUCCEEDED)
+    list_url = reverse("sync:syncrun_list")
+    query = {"status": "succeeded", "resource": "sims", "sort": "-created_at"}
+    partial = viewer_client.get(list_url, query, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="object-list")
+    body = partial.content.decode()
+    link = f'href="{run.get_absolute_url()}?back=status%3Dsucceeded%26resource%3Dsims%26sort%3D-created_at"'
+    assert link in body
+    assert 'hx-boost="true" hx-target="#object-list"' not in body  # the rows are not boosted into the list
+    page = viewer_client.get(
+        run.get_absolute_url(), {"back": "status=succeeded&resource=sims&sort=-created_at"}
+    )
+    html = page.content.decode()
+    assert 'href="/sync/?status=succeeded&amp;resource=sims&amp;sort=-created_at" id="back-to-runs"' in html
+    assert html.count('aria-label="Main navigation"') == 1
+    # the back link is only ever the list's own path with a query string
+    hostile = viewer_client.get(run.get_absolute_url(), {"back": "//evil.example/x"}).content.decode()
+    assert 'href="/sync/?%2F%2Fevil.example%2Fx=" id="back-to-runs"' in hostile
+    plain = viewer_client.get(run.get_absolute_url()).content.decode()
+    assert 'href="/sync/" id="back-to-runs"' in plain
+
+
+@pytest.mark.django_db
+def test_the_sync_now_select_and_the_filter_have_their_own_ids(operator_client):
+    """Both forms had a select ``#id_resource``: the filter's label named the Sync now select."""
+    html = operator_client.get(reverse("sync:syncrun_list")).content.decode()
+    assert html.count('id="id_resource"') == 1 and html.count('for="id_resource"') == 1
+    assert 'id="id_sync_resource"' in html and 'for="id_sync_resource"' in html
