@@ -24,6 +24,8 @@ URL_ROLES: dict[str, str] = {
     "accounts:mfa_remove": SIGNED_IN,
     "accounts:mfa_setup": SIGNED_IN,
     "accounts:password_change": SIGNED_IN,
+    "accounts:sso_callback": ANONYMOUS,
+    "accounts:sso_login": ANONYMOUS,
     "accounts:user_activate": ADMIN,
     "accounts:user_create": ADMIN,
     "accounts:user_deactivate": ADMIN,

@@ -28,7 +28,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.views import View
 
-from . import mfa
+from . import mfa, oidc
 from .forms import CodeForm, LoginForm
 from .permissions import AdminRequiredMixin
 
@@ -49,6 +49,9 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **oidc.login_context(self.request)}
+
     def form_valid(self, form):
         user = form.get_user()
         if mfa.mfa_enrolled(user) or mfa.mfa_required_for(user):
@@ -60,6 +63,20 @@ class LoginView(auth_views.LoginView):
             }
             return redirect("accounts:login_code")
         return super().form_valid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout; after a single sign-on, on to the provider's logout too (when it has one)."""
+
+    def post(self, request, *args, **kwargs):
+        id_token = request.session.get("oidc_id_token")
+        response = super().post(request, *args, **kwargs)
+        url = oidc.end_session_url(request, id_token) if id_token and oidc.sso_enabled() else ""
+        if url:
+            # not a redirect: the page's CSP (form-action 'self') forbids a form's redirect off the site;
+            # a page that moves on by itself (meta refresh, no script) plus a link does it
+            response = _never_cache(render(request, "accounts/logout_provider.html", {"url": url}))
+        return response
 
 
 def _login_step(request):

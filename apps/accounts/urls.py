@@ -1,14 +1,16 @@
-from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from . import mfa_views, views
+from . import mfa_views, oidc, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", mfa_views.LoginView.as_view(), name="login"),
     path("login/code/", mfa_views.LoginCodeView.as_view(), name="login_code"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", mfa_views.LogoutView.as_view(), name="logout"),
+    path("sso/login/", login_not_required(oidc.SsoLoginView.as_view()), name="sso_login"),
+    path("sso/callback/", login_not_required(oidc.SsoCallbackView.as_view()), name="sso_callback"),
     path("password/", views.OwnPasswordChangeView.as_view(), name="password_change"),
     path("2fa/", mfa_views.MfaView.as_view(), name="mfa"),
     path("2fa/setup/", mfa_views.MfaSetupView.as_view(), name="mfa_setup"),
