@@ -227,3 +227,28 @@ def test_an_admin_cannot_reset_a_superusers_2fa(admin_role_client, django_user_m
     response = admin_role_client.post(f"/accounts/users/{root.pk}/2fa/reset/")
     assert response.status_code == 409 and b"only a superuser can reset" in response.content
     assert mfa.mfa_enrolled(root)
+
+
+def test_users_list_shows_who_has_two_factor_login(admin_role_client, operator, viewer):
+    enrol(operator)
+    page = admin_role_client.get("/accounts/users/").content.decode()
+    rows = dict(re.findall(r'<tr[^>]*data-username="(\w+)"[^>]*>(.*?)</tr>', page, re.S))
+    # the two yes/no columns: active, two-factor
+    assert (rows["operator1"].count("✔"), rows["operator1"].count("✘")) == (2, 0)
+    assert (rows["viewer1"].count("✔"), rows["viewer1"].count("✘")) == (1, 1)
+
+
+def test_django_admin_login_goes_through_the_dashboards_login_and_its_second_factor(
+    client, django_user_model
+):
+    root = django_user_model.objects.create_superuser("root", password=PASSWORD)
+    totp, _ = enrol(root)
+    to_login = client.get("/admin/login/?next=/admin/")
+    assert to_login.status_code == 302 and to_login["Location"] == "/accounts/login/?next=/admin/"
+    # the admin's own form is not there to skip the code
+    assert client.post("/admin/login/", {"username": "root", "password": PASSWORD}).status_code == 302
+    assert client.get("/admin/").status_code == 302
+    step = client.post("/accounts/login/", {"username": "root", "password": PASSWORD, "next": "/admin/"})
+    assert step["Location"] == "/accounts/login/code/"
+    assert client.post("/accounts/login/code/", {"code": next_code(totp)})["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
