@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "apps.core",
     "apps.accounts",
     "apps.audit",
@@ -213,6 +215,7 @@ SANDBOX_FAULT_DELAY_MS = env.int("SANDBOX_FAULT_DELAY_MS", default=0)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "apps.accounts.oidc.SsoBackend",  # OpenID Connect; answers nothing unless OIDC_ISSUER is set
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -239,6 +242,40 @@ PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "apps.accounts.ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# the second factor's code never lands in axes' AccessAttempt.post_data
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-factor login (apps/accounts/mfa.py): TOTP via django-otp + single-use recovery codes. MFA_REQUIRED:
+# "none" (who enrolled is asked), "admins" (admins must enrol, at their next login), "all".
+MFA_REQUIRED = env.str("MFA_REQUIRED", default="none").strip().lower()
+if MFA_REQUIRED not in ("none", "admins", "all"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MFA_REQUIRED must be none, admins or all.")
+MFA_LOGIN_STEP_SECONDS = env.int("MFA_LOGIN_STEP_SECONDS", default=300)  # password -> code, at most
+OTP_TOTP_ISSUER = env.str("MFA_ISSUER", default="Super SIM Admin")
+OTP_TOTP_THROTTLE_FACTOR = 0  # failed codes are throttled by django-axes (the login's lockout), not here
+
+# Single sign-on with any OpenID Connect provider (apps/accounts/oidc.py, on mozilla-django-oidc). The
+# provider's endpoints come from its discovery document ({OIDC_ISSUER}/.well-known/openid-configuration).
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env_secret("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+# the claim holding the user's groups, and group -> role ("dash-admins=admin,dash-ops=operator,staff=viewer");
+# the highest mapped role wins, evaluated at every login; no mapped group -> OIDC_DEFAULT_ROLE, empty: refused
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="groups")
+OIDC_ROLE_MAP = env.dict("OIDC_ROLE_MAP", default={})
+OIDC_DEFAULT_ROLE = env.str("OIDC_DEFAULT_ROLE", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="single sign-on")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+OIDC_STORE_ID_TOKEN = True  # for the provider's logout (id_token_hint)
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+# false: only superusers (break-glass) log in with a password; everyone else through OIDC
+PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
 
 # --- Security headers -----------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

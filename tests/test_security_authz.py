@@ -56,7 +56,13 @@ def test_every_url_has_an_expected_role():
     assert (
         {n for n, r in URL_ROLES.items() if r == ANONYMOUS}
         == PUBLIC_URL_NAMES
-        == {"accounts:login", "core:health"}
+        == {
+            "accounts:login",
+            "accounts:login_code",
+            "accounts:sso_callback",
+            "accounts:sso_login",
+            "core:health",
+        }
     )
 
 

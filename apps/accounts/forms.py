@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -15,6 +16,14 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
+
+    def confirm_login_allowed(self, user):
+        """``PASSWORD_LOGIN=false``: only a superuser (break-glass) logs in with a password."""
+        super().confirm_login_allowed(user)
+        if not settings.PASSWORD_LOGIN and not user.is_superuser:
+            raise forms.ValidationError(
+                "Password login is turned off: log in with single sign-on.", code="password_login_off"
+            )
 
 
 ROLE_CHOICES = [
@@ -46,3 +55,22 @@ class UserRoleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].widget.attrs["class"] = "form-select form-select-sm"
+
+
+class CodeForm(forms.Form):
+    """A second-factor code: the 6 digits of the authenticator app, or (at login) a recovery code."""
+
+    code = forms.CharField(
+        max_length=32,
+        strip=True,
+        label="Code",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "class": "form-control",
+                "spellcheck": "false",
+                "autocapitalize": "off",
+            }
+        ),
+    )

@@ -54,11 +54,15 @@ def user_is_locked_out(user) -> bool:
 
 
 def user_list_queryset() -> QuerySet:
-    """Every user with its groups (for the role) and ``locked_out`` (see :func:`user_is_locked_out`)."""
+    """Every user with its groups (for the role), ``locked_out`` (see :func:`user_is_locked_out`) and
+    ``mfa`` (a confirmed authenticator)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     locked = _locked_attempts().filter(username=OuterRef("username"))
+    mfa = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
     return (
         get_user_model()
-        .objects.annotate(locked_out=Exists(locked))
+        .objects.annotate(locked_out=Exists(locked), mfa=Exists(mfa))
         .prefetch_related("groups")
         .order_by("username", "id")
     )

@@ -14,12 +14,13 @@ class UserTable(tables.Table):
     role = tables.Column(accessor="pk", orderable=False, empty_values=())
     is_active = tables.BooleanColumn(verbose_name="Active")
     locked_out = tables.Column(verbose_name="Locked out", empty_values=())
+    mfa = tables.BooleanColumn(verbose_name="Two-factor", orderable=False)
     last_login = DateTimeColumn(format="Y-m-d H:i", verbose_name="Last login", default="never")
     date_joined = DateTimeColumn(format="Y-m-d", verbose_name="Created")
 
     class Meta:
         model = get_user_model()
-        fields = ("username", "email", "role", "is_active", "locked_out", "last_login", "date_joined")
+        fields = ("username", "email", "role", "is_active", "locked_out", "mfa", "last_login", "date_joined")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "user-table"}
         row_attrs = {"data-username": lambda record: record.username}
         order_by = ("username",)

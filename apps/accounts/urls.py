@@ -1,26 +1,22 @@
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from . import views
-from .forms import LoginForm
+from . import mfa_views, oidc, views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        login_not_required(
-            auth_views.LoginView.as_view(
-                template_name="accounts/login.html",
-                authentication_form=LoginForm,
-                redirect_authenticated_user=True,
-            )
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", mfa_views.LoginView.as_view(), name="login"),
+    path("login/code/", mfa_views.LoginCodeView.as_view(), name="login_code"),
+    path("logout/", mfa_views.LogoutView.as_view(), name="logout"),
+    path("sso/login/", login_not_required(oidc.SsoLoginView.as_view()), name="sso_login"),
+    path("sso/callback/", login_not_required(oidc.SsoCallbackView.as_view()), name="sso_callback"),
     path("password/", views.OwnPasswordChangeView.as_view(), name="password_change"),
+    path("2fa/", mfa_views.MfaView.as_view(), name="mfa"),
+    path("2fa/setup/", mfa_views.MfaSetupView.as_view(), name="mfa_setup"),
+    path("2fa/confirm/", mfa_views.MfaConfirmView.as_view(), name="mfa_confirm"),
+    path("2fa/recovery-codes/", mfa_views.MfaRecoveryCodesView.as_view(), name="mfa_recovery_codes"),
+    path("2fa/remove/", mfa_views.MfaRemoveView.as_view(), name="mfa_remove"),
     path("users/", views.UserListView.as_view(), name="user_list"),
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:pk>/", views.UserDetailView.as_view(), name="user_detail"),
@@ -29,4 +25,5 @@ urlpatterns = [
     path("users/<int:pk>/activate/", views.UserActivateView.as_view(), name="user_activate"),
     path("users/<int:pk>/unlock/", views.UserUnlockView.as_view(), name="user_unlock"),
     path("users/<int:pk>/password/", views.UserPasswordResetView.as_view(), name="user_password_reset"),
+    path("users/<int:pk>/2fa/reset/", mfa_views.UserMfaResetView.as_view(), name="user_mfa_reset"),
 ]

@@ -23,6 +23,7 @@ from apps.core.views import ObjectListView
 from . import services
 from .filtersets import UserFilterSet
 from .forms import UserCreateForm, UserRoleForm
+from .mfa import mfa_enrolled, mfa_required_for
 from .permissions import PERM_ADMIN, AdminRequiredMixin
 from .selectors import user_is_locked_out, user_list_queryset, user_role_name
 from .tables import UserTable
@@ -46,6 +47,8 @@ def _detail_context(user, **extra) -> dict:
         "page_title": f"User {user.username}",
         "role": role,
         "locked_out": user_is_locked_out(user),
+        "mfa_enrolled": mfa_enrolled(user),
+        "mfa_required": mfa_required_for(user),
         "role_form": UserRoleForm(initial={"role": role}),
         "audit_url": reverse("audit:auditevent_list")
         + "?"

@@ -36,7 +36,13 @@ def missing(reason: str):
 #: webhooks (signatures); each has its own tests
 OWN_AUTH_NAMESPACES = {"admin", "sandbox", "webhooks"}
 #: pages anyone may open
-PUBLIC_URL_NAMES = {"accounts:login", "core:health"}
+PUBLIC_URL_NAMES = {
+    "accounts:login",
+    "accounts:login_code",
+    "accounts:sso_callback",
+    "accounts:sso_login",
+    "core:health",
+}
 _SAMPLE_ARGS = {
     "int": "987654",
     "str": "XX00000000000000000000000000000000",
