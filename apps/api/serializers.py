@@ -118,10 +118,13 @@ class NapNetworkSerializer(Out):
 
 
 class EsimProfileSerializer(Out):
+    sim = serializers.CharField(source="sim_id", allow_null=True, read_only=True)
+
     class Meta:
         model = EsimProfile
         fields = [
             "sid",
+            "sim",
             "iccid",
             "eid",
             "status",
@@ -265,13 +268,16 @@ class UsageSerializer(serializers.Serializer):
 
     chart = serializers.CharField()
     scope = serializers.CharField()
-    key = serializers.CharField(allow_null=True)
+    key = serializers.CharField(allow_null=True, allow_blank=True)
     start = serializers.DateField()
     end = serializers.DateField()
     note = serializers.CharField(allow_blank=True)
-    points = serializers.ListField(child=serializers.DictField(), required=False)
-    items = serializers.ListField(child=serializers.DictField(), required=False)
-    totals = serializers.DictField(required=False)
+    currency = serializers.CharField(allow_blank=True)
+    granularity = serializers.CharField(required=False, help_text="series only")
+    group = serializers.CharField(required=False, help_text="breakdowns only")
+    points = serializers.ListField(child=serializers.DictField(), required=False, help_text="series only")
+    items = serializers.ListField(child=serializers.DictField(), required=False, help_text="breakdowns only")
+    totals = serializers.DictField(required=False, help_text="series only")
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
