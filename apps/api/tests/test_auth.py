@@ -67,7 +67,9 @@ def test_a_dead_token_is_refused(viewer, state):
 
 
 def test_a_token_before_its_expiry_works(viewer):
-    _, secret = token_create(user=viewer, name="t", scope="read", expires_at=timezone.now() + timedelta(days=1))
+    _, secret = token_create(
+        user=viewer, name="t", scope="read", expires_at=timezone.now() + timedelta(days=1)
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     assert client.get("/api/v1/fleets/").status_code == 200
@@ -110,7 +112,9 @@ def test_a_user_without_a_role_reads_nothing(django_user_model):
     nobody = django_user_model.objects.create_user("nobody", password="x-long-password-1")
     response = token_client(nobody, "write").get("/api/v1/sims/")
     assert response.status_code == 403
-    assert response.json()["detail"] == "Your role may not do this (it needs the 'view_dashboard' permission)."
+    assert (
+        response.json()["detail"] == "Your role may not do this (it needs the 'view_dashboard' permission)."
+    )
 
 
 def test_session_reads_but_writes_need_csrf(viewer, operator):
