@@ -30,5 +30,5 @@ class EsimProfileFilterSet(django_filters.FilterSet):
             Q(sid__iexact=value)
             | Q(iccid__startswith=value)
             | Q(eid__startswith=value)
-            | Q(sim_id__iexact=value)
+            | Q(sim_id=value)  # a foreign key by SID: exact (``iexact`` does not apply to it)
         )
