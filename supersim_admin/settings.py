@@ -320,6 +320,7 @@ SPECTACULAR_SETTINGS = {
     "(tokens: /api/v1/tokens/). Errors are RFC 9457 problem details (application/problem+json).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["apps.api.auth.RolePermission"],  # the schema for signed-in users / tokens
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"HttpMethodEnum": "apps.fleets.choices.HttpMethod"},

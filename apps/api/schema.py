@@ -31,7 +31,15 @@ READ_ERRORS = ("400", "401", "403", "404", "405", "406", "429")
 
 
 def add_problem_responses(result, generator, request, public):
+    """Document the problem+json errors; and since ``?fields=`` may drop any field of an answer, no field of
+    a resource's answer schema is "required" (request bodies and page envelopes keep theirs)."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, component in components.items():
+        if name.endswith("Request") or name.startswith("Paginated") or not isinstance(component, dict):
+            continue
+        component.pop("required", None)
+        if component.get("description", "").startswith("A serializer that keeps only"):
+            component.pop("description")  # the ?fields= mixin's docstring, not the resource's
     components["Problem"] = PROBLEM_SCHEMA
     ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path_item in result.get("paths", {}).values():

@@ -234,6 +234,10 @@ class SyncRunSerializer(Out):
         ]
 
 
+class SyncStartedSerializer(serializers.Serializer):
+    runs = SyncRunSerializer(many=True, help_text="the queued runs, in the order they run")
+
+
 class AuditEventSerializer(Out):
     class Meta:
         model = AuditEvent

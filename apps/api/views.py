@@ -475,7 +475,7 @@ class SyncRunViewSet(ReadViewSet, mixins.CreateModelMixin):
     lookup_field = "pk"
     lookup_value_regex = "[0-9]+"
 
-    @extend_schema(request=s.SyncRunIn, responses={201: s.SyncRunSerializer(many=True)})
+    @extend_schema(request=s.SyncRunIn, responses={201: s.SyncStartedSerializer})
     def create(self, request, *args, **kwargs):
         data = form_or_400(SyncNowForm(as_querydict(body(request))))
         resource = data["resource"]
@@ -494,9 +494,8 @@ class SyncRunViewSet(ReadViewSet, mixins.CreateModelMixin):
             after={"resources": [r.resource for r in runs], "run_ids": [r.pk for r in runs]},
             message=f"sync of {what} started ({len(runs)} run(s))",
         )
-        return Response(
-            s.SyncRunSerializer(runs, many=True, context=self.get_serializer_context()).data, status=201
-        )
+        data = s.SyncRunSerializer(runs, many=True, context=self.get_serializer_context()).data
+        return Response({"runs": data}, status=201)
 
 
 # --- audit --------------------------------------------------------------------------------------------------

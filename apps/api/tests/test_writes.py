@@ -235,7 +235,8 @@ def test_bulk_job_then_follow_its_progress(synced, operator_api):
 def test_sync_run_trigger_and_list(synced, operator_api):
     started = post(operator_api, "/api/v1/sync-runs/", {"resource": "fleets"})
     assert started.status_code == 201, started.json()
-    run_id = started.json()[0]["id"]
+    assert [r["resource"] for r in started.json()["runs"]] == ["fleets"]
+    run_id = started.json()["runs"][0]["id"]
     assert operator_api.get(f"/api/v1/sync-runs/{run_id}/").json()["status"] == "succeeded"
     assert run_id in [r["id"] for r in operator_api.get("/api/v1/sync-runs/").json()["results"]]
     event = last_audit("sync.start")
