@@ -3,6 +3,8 @@ document the request bodies; validation itself is the pages' own forms, so both 
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from rest_framework import serializers
 
 from apps.audit.models import AuditEvent
@@ -57,6 +59,52 @@ class SimSerializer(Out):
 
     def get_network_access_profile(self, sim) -> str | None:
         return sim.fleet.network_access_profile_id if sim.fleet_id and sim.fleet else None
+
+
+#: the columns of a SIM list row (apps.api.views.SimViewSet.list) and the answer field each becomes
+SIM_ROW_FIELDS = {
+    "sid": "sid",
+    "iccid": "iccid",
+    "unique_name": "unique_name",
+    "status": "status",
+    "fleet": "fleet_id",
+    "fleet_name": "fleet__unique_name",
+    "network_access_profile": "fleet__network_access_profile_id",
+    "account_sid": "account_sid",
+    "date_created": "date_created",
+    "date_updated": "date_updated",
+    "synced_at": "synced_at",
+    "removed_at": "removed_at",
+}
+SIM_ROW_VALUES = ("id", *SIM_ROW_FIELDS.values())  # ``id``: the cursor's position
+
+
+def _iso(value):
+    """A datetime as DRF's DateTimeField answers it (ISO 8601, ``Z`` for UTC)."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def requested_fields(request) -> set[str] | None:
+    wanted = request.query_params.get("fields", "").strip()
+    return {n.strip() for n in wanted.split(",") if n.strip()} if wanted else None
+
+
+def sim_row(row: dict, keep: set[str] | None = None) -> dict:
+    """One ``values()`` row of :data:`SIM_ROW_VALUES` as the object :class:`SimSerializer` answers."""
+    out = {}
+    for name, column in SIM_ROW_FIELDS.items():
+        if keep is not None and name not in keep:
+            continue
+        value = row[column]
+        if name.startswith("date_") or name in ("synced_at", "removed_at"):
+            value = _iso(value)
+        elif name in ("fleet_name", "network_access_profile") and row["fleet_id"] is None:
+            value = None
+        out[name] = value
+    return out
 
 
 class FleetSerializer(Out):

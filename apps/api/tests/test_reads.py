@@ -123,6 +123,17 @@ def test_cursor_pages_are_stable_under_inserts(viewer_api):
     assert viewer_api.get("/api/v1/sims/?cursor=garbage").status_code == 404
 
 
+def test_a_sim_list_row_is_the_sim_detail(viewer_api):
+    """The list builds rows without the serializer (speed): each must equal the detail's object."""
+    with_fleet = SimFactory()
+    without = SimFactory(fleet=None, unique_name="", status="new")
+    listed = {r["sid"]: r for r in viewer_api.get("/api/v1/sims/").json()["results"]}
+    for sim in (with_fleet, without):
+        assert listed[sim.sid] == viewer_api.get(f"/api/v1/sims/{sim.sid}/").json()
+    assert listed[without.sid]["fleet"] is None and listed[without.sid]["fleet_name"] is None
+    assert listed[with_fleet.sid]["network_access_profile"] == with_fleet.fleet.network_access_profile_id
+
+
 def test_fields_trims_lists_and_details(viewer_api):
     sim = SimFactory()
     listed = viewer_api.get("/api/v1/sims/?fields=sid,status,nope").json()["results"]
