@@ -131,9 +131,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
             nonlocal calls
             calls += 1
             try:
-                response = case.call_and_validate(
-                    base_url=live_server.url, headers=headers, checks=checks
-                )
+                response = case.call_and_validate(base_url=live_server.url, headers=headers, checks=checks)
                 statuses.append(f"{case.method} {response.status_code}")
             except Exception as exc:  # noqa: BLE001 - collect every operation's failure, then assert
                 failures.append(f"{case.operation.label}: {str(exc)[:800]}")
