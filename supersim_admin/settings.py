@@ -298,6 +298,8 @@ JOBS_RUN_IN_THREAD = env.bool("JOBS_RUN_IN_THREAD", default=not REDIS_URL)
 # --- REST API (apps/api, /api/v1/) -------------------------------------------------------------------------
 # Per-token (per-user for the session) request rate, counted in the cache (Redis when configured).
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")
+# Invalid tokens per client address and minute before that address is told to wait (429), whatever token.
+API_AUTH_FAILURES_PER_MINUTE = env.int("API_AUTH_FAILURES_PER_MINUTE", default=30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.api.auth.ApiTokenAuthentication",

@@ -30,13 +30,45 @@ class ApiTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode()
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("The token is not valid.")
+        refused_recently = _failures(request)
+        if refused_recently >= auth_failure_limit():
+            raise exceptions.Throttled(wait=60, detail="Too many invalid tokens from this address.")
         token = token_authenticate(raw)
         if token is None:
+            _count_failure(request)
             raise exceptions.AuthenticationFailed("The token is not valid (unknown, revoked or expired).")
         return token.user, token
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+def auth_failure_limit() -> int:
+    """Invalid tokens accepted per client address and minute before every token from it waits (429)."""
+    return int(getattr(settings, "API_AUTH_FAILURES_PER_MINUTE", 30))
+
+
+def _failure_key(request) -> str:
+    from apps.accounts.ip import client_ip  # proxy-aware, the address axes and the audit log use
+
+    return f"api:token-failures:{client_ip(request)}"
+
+
+def _failures(request) -> int:
+    from django.core.cache import cache
+
+    return int(cache.get(_failure_key(request), 0))
+
+
+def _count_failure(request) -> None:
+    from django.core.cache import cache
+
+    key = _failure_key(request)
+    if not cache.add(key, 1, timeout=60):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            cache.add(key, 1, timeout=60)
 
 
 class ApiSessionAuthentication(SessionAuthentication):

@@ -108,6 +108,33 @@ def test_throttle_per_token(viewer, settings):
     assert second.get("/api/v1/fleets/").status_code == 200  # another token has its own budget
 
 
+def test_guessing_tokens_is_throttled_per_address(viewer, settings):
+    """Unknown tokens are refused before any throttle by token could count them: per client address,
+    ``API_AUTH_FAILURES_PER_MINUTE`` of them, then every token from there waits (even a valid one)."""
+    from django.core.cache import cache
+
+    counters = ["api:token-failures:198.51.100.7", "api:token-failures:198.51.100.8"]
+    cache.delete_many(counters)  # only this test's counters (a Redis cache is shared with Celery)
+    settings.API_AUTH_FAILURES_PER_MINUTE = 3
+    guesser = APIClient(REMOTE_ADDR="198.51.100.7")
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer ssa_" + "x" * 43)
+    assert [guesser.get("/api/v1/sims/").status_code for _ in range(3)] == [401, 401, 401]
+    blocked = guesser.get("/api/v1/sims/")
+    assert blocked.status_code == 429
+    assert (
+        blocked.json()["detail"]
+        == "Too many invalid tokens from this address. Expected available in 60 seconds."
+    )
+    assert blocked["Retry-After"] == "60"
+    _, secret = token_create(user=viewer, name="t", scope="read")
+    guesser.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert guesser.get("/api/v1/sims/").status_code == 429
+    elsewhere = APIClient(REMOTE_ADDR="198.51.100.8")
+    elsewhere.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert elsewhere.get("/api/v1/sims/").status_code == 200
+    cache.delete_many(counters)
+
+
 def test_a_user_without_a_role_reads_nothing(django_user_model):
     nobody = django_user_model.objects.create_user("nobody", password="x-long-password-1")
     response = token_client(nobody, "write").get("/api/v1/sims/")
