@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "rest_framework",
+    "drf_spectacular",
     "apps.core",
     "apps.accounts",
     "apps.audit",
@@ -70,6 +72,7 @@ INSTALLED_APPS = [
     "apps.usage",
     "apps.sync",
     "apps.sandbox",
+    "apps.api",
 ]
 
 MIDDLEWARE = [
@@ -327,3 +330,40 @@ JOB_CHUNK_SIZE = env.int("JOB_CHUNK_SIZE", default=200)
 JOB_ITEM_LEASE_SECONDS = env.int("JOB_ITEM_LEASE_SECONDS", default=300)
 # Without a broker (make run on SQLite) jobs run in a background thread so pages answer at once.
 JOBS_RUN_IN_THREAD = env.bool("JOBS_RUN_IN_THREAD", default=not REDIS_URL)
+
+# --- REST API (apps/api, /api/v1/) -------------------------------------------------------------------------
+# Per-token (per-user for the session) request rate, counted in the cache (Redis when configured).
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")
+# Invalid tokens per client address and minute before that address is told to wait (429), whatever token.
+API_AUTH_FAILURES_PER_MINUTE = env.int("API_AUTH_FAILURES_PER_MINUTE", default=30)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.api.auth.ApiTokenAuthentication",
+        "apps.api.auth.ApiSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.auth.RolePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.auth.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.IdCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # no browsable API: inline scripts
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Super SIM Admin API",
+    "DESCRIPTION": "The dashboard's data and actions. Authenticate with `Authorization: Bearer <token>` "
+    "(tokens: /api/v1/tokens/). Errors are RFC 9457 problem details (application/problem+json).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["apps.api.auth.RolePermission"],  # the schema for signed-in users / tokens
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"HttpMethodEnum": "apps.fleets.choices.HttpMethod"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.add_problem_responses",
+    ],
+}

@@ -14,6 +14,8 @@ urlpatterns = [
     path("sync/", include("apps.sync.urls")),
     path("audit/", include("apps.audit.urls")),
     path("webhooks/", include("apps.supersim.urls")),
+    path("api/v1/", include("apps.api.urls_pages")),  # tokens page and docs (session login)
+    path("api/v1/", include("apps.api.urls")),  # the API itself (token auth)
     path("admin/", admin.site.urls),
 ]
 

@@ -4,7 +4,7 @@ walks in ``test_security_authz.py`` and ``test_url_walk.py`` check every view ag
 A new URL must be placed here (one line: ``"namespace:name": ROLE``), else those tests fail naming it. The
 roles, lowest first: ANONYMOUS (anyone), SIGNED_IN (any signed-in user, no role needed), VIEWER, OPERATOR,
 ADMIN (apps/accounts/permissions.py). Namespaces with their own authentication (Django admin, the sandbox,
-webhooks: ``apps.core.testing.OWN_AUTH_NAMESPACES``) are not walked and not listed.
+webhooks, the REST API ``api``: ``apps.core.testing.OWN_AUTH_NAMESPACES``) are not walked and not listed.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ URL_ROLES: dict[str, str] = {
     "accounts:user_password_reset": ADMIN,
     "accounts:user_role": ADMIN,
     "accounts:user_unlock": ADMIN,
+    "api_pages:docs": VIEWER,
+    "api_pages:token_list": SIGNED_IN,
+    "api_pages:token_revoke": SIGNED_IN,
     "audit:auditevent_detail": VIEWER,
     "audit:auditevent_list": VIEWER,
     "commands:command_feed": VIEWER,

@@ -21,6 +21,7 @@ class AuditEvent(models.Model):
         SYNC = "sync", "Sync"
         WEBHOOK = "webhook", "Webhook"
         SYSTEM = "system", "System"
+        API = "api", "REST API"
 
     timestamp = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

@@ -79,7 +79,8 @@ def audit_record(
 ) -> AuditEvent:
     """Write one audit entry. A failed action (``success=False``) records the attempt (``requested``) and the
     error, and no ``before``/``after``: passing them raises ``ValueError`` (they would show a change that
-    did not happen)."""
+    did not happen). ``source`` left at ``ui`` becomes the request's ``audit_source`` when it has one (the
+    REST API marks its requests ``api``: the pages' services need not know who called them)."""
     if not success and (before is not None or after is not None):
         raise ValueError(
             "a failed action changed nothing: pass what was asked as requested=, not before/after"
@@ -96,6 +97,9 @@ def audit_record(
             object_url = ""
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
+    if source == AuditEvent.Source.UI and request is not None:
+        # a request of the REST API marks itself (apps.api): the same services, recorded as source=api
+        source = getattr(request, "audit_source", None) or source
     return AuditEvent.objects.create(
         user=user,
         username=user.get_username() if user is not None else "",

@@ -33,8 +33,9 @@ def missing(reason: str):
 
 # --- every URL pattern (the authorization walks in tests/) --------------------------------------------
 #: namespaces with their own authentication: Django admin (staff login), the sandbox (API credentials),
-#: webhooks (signatures); each has its own tests
-OWN_AUTH_NAMESPACES = {"admin", "sandbox", "webhooks"}
+#: webhooks (signatures), the REST API (tokens: 401 problem+json, not a login redirect; one URL serves
+#: several roles by method); each has its own tests (the API's: apps/api/tests)
+OWN_AUTH_NAMESPACES = {"admin", "sandbox", "webhooks", "api"}
 #: pages anyone may open
 PUBLIC_URL_NAMES = {
     "accounts:login",

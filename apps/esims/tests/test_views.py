@@ -46,6 +46,18 @@ def test_list_filters_by_status_and_viewers_see_it(viewer_client):
 
 
 @pytest.mark.django_db
+def test_list_search_by_sid_iccid_eid_or_sim(viewer_client):
+    """The search box answers (it was a 500 for any text: ``sim_id__iexact`` on a foreign key)."""
+    profile = EsimProfileFactory(status="available")
+    other = EsimProfileFactory(status="available")
+    for text in (profile.sid, profile.iccid, profile.eid, profile.sim_id):
+        page = viewer_client.get("/esims/", {"q": text})
+        assert page.status_code == 200, text
+        html = page.content.decode()
+        assert profile.sid in html and other.sid not in html, text
+
+
+@pytest.mark.django_db
 def test_list_query_count_is_fixed(operator_client, django_assert_num_queries):
     EsimProfileFactory.create_batch(3)
     operator_client.get("/esims/")  # warm the session
