@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.usage",
     "apps.sync",
     "apps.sandbox",
+    "apps.events",
 ]
 
 MIDDLEWARE = [
@@ -151,7 +152,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sync-all": {"task": "sync.sync_all", "schedule": float(SYNC_INTERVAL_SECONDS)},
     # background jobs whose worker died: re-queue their unfinished items (leases make it safe)
     "jobs-resume-stalled": {"task": "core.jobs_resume_stalled", "schedule": 60.0},
+    # connection events: prune past the retention; re-queue batches whose queueing was lost
+    "events-prune": {"task": "events.prune", "schedule": 3600.0},
+    "events-process-queued": {"task": "events.process_queued", "schedule": 300.0},
 }
+# connection events are processed on a queue of their own (a worker of their own: docker-compose.yml)
+CELERY_TASK_ROUTES = {"events.*": {"queue": "events"}}
 # apps.sync: lock lifetime (extended per page), task retries on rate limits/outages, usage windows
 SYNC_LOCK_TIMEOUT = env.int("SYNC_LOCK_TIMEOUT", default=600)
 SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=2)
@@ -194,6 +200,17 @@ WEBHOOK_SIGNATURE_SCHEME = env.str("WEBHOOK_SIGNATURE_SCHEME", default="twilio")
 KORE_WEBHOOK_SECRET = env_secret("KORE_WEBHOOK_SECRET", default="")
 # The public URL Twilio/KORE calls (the signature covers it); empty -> built from the request.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+
+# Connection events (apps.events): the ingest webhook's HTTP Basic credentials (the sink URL's user info),
+# its size cap, the retention and what "online" means.
+CONNECTION_EVENTS_BASIC_USERNAME = env.str("CONNECTION_EVENTS_BASIC_USERNAME", default="")
+CONNECTION_EVENTS_BASIC_PASSWORD = env_secret("CONNECTION_EVENTS_BASIC_PASSWORD", default="")
+CONNECTION_EVENTS_MAX_BYTES = env.int("CONNECTION_EVENTS_MAX_BYTES", default=1024 * 1024)
+CONNECTION_EVENTS_RETENTION_DAYS = env.int("CONNECTION_EVENTS_RETENTION_DAYS", default=30)
+CONNECTION_EVENTS_PRUNE_BATCH = env.int("CONNECTION_EVENTS_PRUNE_BATCH", default=5000)
+# online = attached within this many minutes, or in a data session updated within the stale limit
+CONNECTION_EVENTS_ONLINE_MINUTES = env.int("CONNECTION_EVENTS_ONLINE_MINUTES", default=60)
+CONNECTION_EVENTS_SESSION_STALE_HOURS = env.int("CONNECTION_EVENTS_SESSION_STALE_HOURS", default=6)
 
 # --- The sandbox (API emulator) -------------------------------------------------------------------------
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
