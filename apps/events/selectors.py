@@ -101,7 +101,9 @@ def sim_timeline(sim_sid: str, *, limit: int = TIMELINE_EVENTS) -> list[Timeline
             items.append(
                 TimelineItem("attachment", event.timestamp, "Attached", network=network, rat=event.rat_type)
             )
-    items.sort(key=lambda i: i.at, reverse=True)
+    # newest first; of two items at the same time, the later one (an event after the network change it made)
+    order = {id(item): n for n, item in enumerate(items)}
+    items.sort(key=lambda i: (i.at, order[id(i)]), reverse=True)
     return items
 
 
