@@ -190,6 +190,12 @@ class SimConnectionState(models.Model):
     def __str__(self) -> str:
         return f"Connection state of {self.sim_sid}"
 
+    @property
+    def rejection_cause(self) -> str:
+        from .parse import cause_in_words
+
+        return cause_in_words(self.rejection_code, self.rejection_message) if self.rejected_at else ""
+
     def is_online(self, now=None) -> bool:
         now = now or timezone.now()
         if self.in_session and self.session_at and self.session_at >= now - session_stale():
