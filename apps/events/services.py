@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import ConnectionEvent, DeadLetter, EventBatch, SimConnectionState
@@ -146,11 +146,28 @@ def update_states(events: list[dict]) -> None:
             [SimConnectionState(sim_sid=sid) for sid in missing], ignore_conflicts=True
         )
         states.update({s.sim_sid: s for s in locked.filter(sim_sid__in=missing)})
+    now = timezone.now()
     for sid in sids:
-        state = states[sid]
         for event in sorted(by_sim[sid], key=lambda e: e["timestamp"]):
-            apply_event(state, event)
-        state.save()
+            apply_event(states[sid], event)
+        states[sid].updated_at = now
+    _save_states([states[sid] for sid in sids])
+
+
+def _save_states(states: list[SimConnectionState]) -> None:
+    """One ``UPDATE ... WHERE sim_sid = %s`` of every column, sent with ``executemany`` (psycopg pipelines
+    it: one round trip per batch instead of one per SIM; Django's ``bulk_update`` builds a CASE per column
+    and row, ten times slower than saving one by one)."""
+    fields = [f for f in SimConnectionState._meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 - names from the model, values bound
+        qn(SimConnectionState._meta.db_table),
+        ", ".join(f"{qn(f.column)} = %s" for f in fields),
+        qn(SimConnectionState._meta.pk.column),
+    )
+    rows = [[f.get_db_prep_save(getattr(s, f.attname), connection) for f in fields] + [s.pk] for s in states]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _text(member) -> str:
