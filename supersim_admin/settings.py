@@ -221,6 +221,8 @@ SANDBOX_API_SECRET = env_secret("SANDBOX_API_SECRET", default="sandbox-api-secre
 SANDBOX_KORE_CLIENT_ID = env.str("SANDBOX_KORE_CLIENT_ID", default="sandbox-kore-client")
 SANDBOX_KORE_CLIENT_SECRET = env_secret("SANDBOX_KORE_CLIENT_SECRET", default="sandbox-kore-secret")
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
+# connection events the sandbox posts (apps/sandbox/events.py): sink URLs, credentials in the user info
+SANDBOX_EVENT_SINKS = env.list("SANDBOX_EVENT_SINKS", default=[])
 SANDBOX_SCHEDULE_DELAY_SECONDS = env.float("SANDBOX_SCHEDULE_DELAY_SECONDS", default=3.0)
 # Fault injection: share of requests (0..1) answered 429 / 5xx, and an added delay in ms.
 SANDBOX_FAULT_429_RATE = env.float("SANDBOX_FAULT_429_RATE", default=0.0)
