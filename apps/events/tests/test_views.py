@@ -153,3 +153,27 @@ def test_pages_include_the_timeline_and_the_health_panel(viewer_client, seeded):
     assert reverse("events:health") in home
     fleet = viewer_client.get(reverse("fleets:fleet_detail", args=[sim.fleet_id])).content.decode()
     assert f"{reverse('events:health')}?fleet={sim.fleet_id}" in fleet
+
+
+def test_timeline_and_health_cost_the_same_queries_at_any_size(viewer_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = timezone.now()
+
+    def counts():
+        sim = SimFactory()
+        ingest(*[cloud_event("attachment.accepted", sim_sid=sim.sid, at=now - dt.timedelta(minutes=i))
+                 for i in range(3)])  # fmt: skip
+        with CaptureQueriesContext(connection) as timeline:
+            viewer_client.get(reverse("events:sim_timeline", args=[sim.sid]))
+        with CaptureQueriesContext(connection) as health:
+            viewer_client.get(reverse("events:health"))
+        return len(timeline), len(health)
+
+    viewer_client.get(reverse("events:health"))  # the session's first request loads more
+    small = counts()
+    for _ in range(5):
+        others = [SimFactory() for _ in range(4)]
+        ingest(*[cloud_event("data-session.ended", sim_sid=s.sid, at=now, data_total=0) for s in others])
+    assert counts() == small
