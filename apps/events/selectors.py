@@ -192,3 +192,33 @@ def export_rows(queryset):
             e.error_message,
             e.event_sid,
         ]
+
+
+# --- SIM list filters (apps/sims/filtersets.py): subqueries on the state table, served by its indexes -------
+CONNECTION_CHOICES = [("online", "Online"), ("offline", "Offline"), ("never", "Never connected")]
+
+
+def filter_sims_by_connection(queryset, value: str, *, now=None):
+    """``queryset`` of SIMs narrowed to those ``online``, ``offline`` (connected once, not online now) or
+    ``never`` connected (no accepted attachment nor data session ever received)."""
+    connected = SimConnectionState.objects.filter(attached_at__isnull=False)
+    online_q = SimConnectionState.objects.online_q(now)
+    if value == "online":
+        return queryset.filter(sid__in=connected.filter(online_q).values("sim_sid"))
+    if value == "offline":
+        return queryset.filter(sid__in=connected.exclude(online_q).values("sim_sid"))
+    if value == "never":
+        return queryset.exclude(sid__in=connected.values("sim_sid"))
+    return queryset
+
+
+def filter_sims_offline_for(queryset, hours, *, now=None):
+    """SIMs seen once, not online now, and not seen for more than ``hours`` hours."""
+    now = now or timezone.now()
+    states = SimConnectionState.objects.filter(last_seen_at__lt=now - timedelta(hours=float(hours)))
+    return queryset.filter(sid__in=states.exclude(SimConnectionState.objects.online_q(now)).values("sim_sid"))
+
+
+def filter_sims_imei_changed(queryset, changed: bool):
+    states = SimConnectionState.objects.filter(imei_changed=True).values("sim_sid")
+    return queryset.filter(sid__in=states) if changed else queryset.exclude(sid__in=states)

@@ -177,3 +177,35 @@ def test_timeline_and_health_cost_the_same_queries_at_any_size(viewer_client):
         others = [SimFactory() for _ in range(4)]
         ingest(*[cloud_event("data-session.ended", sim_sid=s.sid, at=now, data_total=0) for s in others])
     assert counts() == small
+
+
+def test_sim_list_filters_by_connection(viewer_client, seeded):
+    sim, quiet = seeded  # sim: online; quiet: seen 2 days ago; a third SIM never connected
+    never = SimFactory()
+    moved = SimFactory()
+    now = timezone.now()
+    ingest(
+        *[
+            cloud_event("attachment.accepted", sim_sid=moved.sid, at=now - dt.timedelta(hours=h), imei=imei)
+            for h, imei in ((5, "111111111111111"), (3, "222222222222222"))
+        ]
+    )
+
+    def sids(**query):
+        response = viewer_client.get(reverse("sims:sim_list"), query)
+        assert response.status_code == 200
+        return {row.record.sid for row in response.context["table"].page.object_list}
+
+    assert sids(connection="online") == {sim.sid}
+    assert sids(connection="offline") == {quiet.sid, moved.sid}
+    assert never.sid in sids(connection="never") and not {sim.sid, quiet.sid, moved.sid} & sids(
+        connection="never"
+    )
+    assert sids(offline_hours="24") == {quiet.sid}
+    assert sids(offline_hours="2") == {quiet.sid, moved.sid}
+    assert sids(offline_hours="0") == {quiet.sid, moved.sid}  # the online SIM is never "offline"
+    assert sids(imei_changed="true") == {moved.sid}
+    response = viewer_client.get(reverse("sims:sim_list"), {"offline_hours": "-3"})
+    assert response.status_code == 200 and "Some filters are not valid" in response.content.decode()
+    export = viewer_client.get(reverse("sims:sim_export_csv"), {"connection": "online"})
+    assert sim.sid in b"".join(export.streaming_content).decode()
