@@ -222,3 +222,14 @@ def filter_sims_offline_for(queryset, hours, *, now=None):
 def filter_sims_imei_changed(queryset, changed: bool):
     states = SimConnectionState.objects.filter(imei_changed=True).values("sim_sid")
     return queryset.filter(sid__in=states) if changed else queryset.exclude(sid__in=states)
+
+
+def annotate_connection(records) -> None:
+    """Give each SIM of ``records`` (a page of the SIM list) ``connection`` (its state or ``None``) and
+    ``connection_online``: one query whatever the page size."""
+    records = list(records)
+    states = SimConnectionState.objects.in_bulk([r.sid for r in records])
+    now = timezone.now()
+    for record in records:
+        record.connection = states.get(record.sid)
+        record.connection_online = bool(record.connection and record.connection.is_online(now))

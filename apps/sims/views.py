@@ -11,6 +11,7 @@ from apps.accounts.permissions import PERM_OPERATE, OperatorRequiredMixin, Viewe
 from apps.core.csvsafe import csv_rows
 from apps.core.htmx import HTMX_STOP_POLLING, is_htmx, render_page_or_partial, trigger
 from apps.core.views import ObjectListView
+from apps.events import selectors as events_selectors
 from apps.supersim.errors import SuperSimError
 
 from . import selectors, services
@@ -68,6 +69,7 @@ class SimListView(ObjectListView):
         table.show_select = can_operate
         table.next_url = ""
         rows = list(table.page.object_list) if table.page else []
+        events_selectors.annotate_connection(row.record for row in rows)  # Online / Last seen / Network
         if self.keyset and rows and table.page.has_next():
             cursor = selectors.sim_keyset_cursor(record=rows[-1].record, keyset=self.keyset)
             if cursor:

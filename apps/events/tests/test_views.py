@@ -207,5 +207,11 @@ def test_sim_list_filters_by_connection(viewer_client, seeded):
     assert sids(imei_changed="true") == {moved.sid}
     response = viewer_client.get(reverse("sims:sim_list"), {"offline_hours": "-3"})
     assert response.status_code == 200 and "Some filters are not valid" in response.content.decode()
+    page = viewer_client.get(reverse("sims:sim_list"), {"q": sim.sid}).content.decode()
+    assert 'data-online="1">online<' in page and "Orange (FR)" in page and "minutes ago" in page
+    page = viewer_client.get(reverse("sims:sim_list"), {"q": moved.sid}).content.decode()
+    assert 'data-online="0">offline<' in page and 'title="IMEI changed"' in page
+    page = viewer_client.get(reverse("sims:sim_list"), {"q": never.sid}).content.decode()
+    assert 'data-online="">never<' in page
     export = viewer_client.get(reverse("sims:sim_export_csv"), {"connection": "online"})
     assert sim.sid in b"".join(export.streaming_content).decode()
