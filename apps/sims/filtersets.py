@@ -53,12 +53,20 @@ class SimFilterSet(LiveRowsMixin, BootstrapFilterSet):
     removed = removed_filter(widget=FastSelect)
     # from connection events (apps/events)
     connection = django_filters.ChoiceFilter(
-        choices=events.CONNECTION_CHOICES, method="filter_connection", empty_label="Any", widget=FastSelect
+        choices=events.CONNECTION_CHOICES,
+        method="filter_connection",
+        label="Connection",
+        empty_label="Any",
+        widget=FastSelect,
     )
     offline_hours = django_filters.NumberFilter(
         method="filter_offline_hours", label="Offline for more than (hours)", min_value=0, max_value=24 * 3650
     )
-    imei_changed = django_filters.BooleanFilter(method="filter_imei_changed", label="IMEI changed")
+    imei_changed = django_filters.BooleanFilter(
+        method="filter_imei_changed",
+        label="IMEI changed",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+    )
 
     class Meta:
         model = Sim

@@ -205,6 +205,9 @@ def test_sim_list_filters_by_connection(viewer_client, seeded):
     assert sids(offline_hours="2") == {quiet.sid, moved.sid}
     assert sids(offline_hours="0") == {quiet.sid, moved.sid}  # the online SIM is never "offline"
     assert sids(imei_changed="true") == {moved.sid}
+    assert moved.sid not in sids(imei_changed="false") and sim.sid in sids(imei_changed="false")
+    form = viewer_client.get(reverse("sims:sim_list")).content.decode()
+    assert ">Connection</label>" in form and '<option value="" selected>Any</option>' in form
     response = viewer_client.get(reverse("sims:sim_list"), {"offline_hours": "-3"})
     assert response.status_code == 200 and "Some filters are not valid" in response.content.decode()
     page = viewer_client.get(reverse("sims:sim_list"), {"q": sim.sid}).content.decode()
