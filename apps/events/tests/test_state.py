@@ -168,3 +168,20 @@ def test_prune_deletes_past_the_retention_in_batches(settings):
     assert ConnectionEvent.objects.count() == 2 and EventBatch.objects.count() == 1
     assert SimConnectionState.objects.get(sim_sid=SIM).last_seen_at == fresh.last_seen_at  # state is kept
     assert prune() == {"events": 0, "dead_letters": 0, "batches": 0}
+
+
+def test_batches_whose_queue_message_was_lost_are_queued_again():
+    import json
+
+    from apps.events.tasks import process_queued_task
+
+    event = cloud_event("attachment.accepted", sim_sid=SIM, at=ago(minutes=1))
+    old = receive(
+        body=json.dumps(event).encode(), content_type="application/json", headers={}
+    )  # never queued
+    EventBatch.objects.filter(pk=old.pk).update(received_at=ago(minutes=10))
+    recent = receive(body=json.dumps([event]).encode(), content_type="", headers={})
+    assert process_queued_task.delay().get() == 1  # the recent one may still be on its way: left alone
+    assert EventBatch.objects.get(pk=old.pk).status == "processed"
+    assert EventBatch.objects.get(pk=recent.pk).status == "queued"
+    assert ConnectionEvent.objects.count() == 1
