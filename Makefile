@@ -13,7 +13,9 @@ SEED_FLEETS ?= 12
 RUN_ENV := SUPERSIM_API_BASE_URL=http://$(HOST):$(PORT)/sandbox \
 	TWILIO_ACCOUNT_SID=$${SANDBOX_ACCOUNT_SID:-AC00000000000000000000000000000000} \
 	TWILIO_AUTH_TOKEN=$${SANDBOX_AUTH_TOKEN:-sandbox-auth-token} \
-	PUBLIC_BASE_URL=http://$(HOST):$(PORT)
+	PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
+	CONNECTION_EVENTS_BASIC_USERNAME=sandbox-sink CONNECTION_EVENTS_BASIC_PASSWORD=sandbox-sink-password \
+	SANDBOX_EVENT_SINKS=http://sandbox-sink:sandbox-sink-password@$(HOST):$(PORT)/webhooks/connection-events/
 
 .PHONY: run test sandbox install install-dev lint format migrate clean lock
 

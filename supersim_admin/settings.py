@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "apps.sync",
     "apps.sandbox",
     "apps.api",
+    "apps.events",
 ]
 
 MIDDLEWARE = [
@@ -159,7 +160,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sync-reconcile": {"task": "sync.reconcile", "schedule": 10.0, "options": {"expires": 9.0}},
     # background jobs whose worker died: re-queue their unfinished items (leases make it safe)
     "jobs-resume-stalled": {"task": "core.jobs_resume_stalled", "schedule": 60.0},
+    # connection events: prune past the retention; re-queue batches whose queueing was lost
+    "events-prune": {"task": "events.prune", "schedule": 3600.0},
+    "events-process-queued": {"task": "events.process_queued", "schedule": 300.0},
 }
+# connection events are processed on a queue of their own (a worker of their own: docker-compose.yml)
+CELERY_TASK_ROUTES = {"events.*": {"queue": "events"}}
 # apps.sync: lock lifetime (kept alive by the running sync's heartbeat; a killed worker's lock is free this
 # long after it stopped), task retries on rate limits/outages, usage windows
 SYNC_LOCK_TIMEOUT = env.int("SYNC_LOCK_TIMEOUT", default=20)
@@ -199,6 +205,17 @@ KORE_WEBHOOK_SECRET = env_secret("KORE_WEBHOOK_SECRET", default="")
 # The public URL Twilio/KORE calls (the signature covers it); empty -> built from the request.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
 
+# Connection events (apps.events): the ingest webhook's HTTP Basic credentials (the sink URL's user info),
+# its size cap, the retention and what "online" means.
+CONNECTION_EVENTS_BASIC_USERNAME = env.str("CONNECTION_EVENTS_BASIC_USERNAME", default="")
+CONNECTION_EVENTS_BASIC_PASSWORD = env_secret("CONNECTION_EVENTS_BASIC_PASSWORD", default="")
+CONNECTION_EVENTS_MAX_BYTES = env.int("CONNECTION_EVENTS_MAX_BYTES", default=1024 * 1024)
+CONNECTION_EVENTS_RETENTION_DAYS = env.int("CONNECTION_EVENTS_RETENTION_DAYS", default=30)
+CONNECTION_EVENTS_PRUNE_BATCH = env.int("CONNECTION_EVENTS_PRUNE_BATCH", default=5000)
+# online = attached within this many minutes, or in a data session updated within the stale limit
+CONNECTION_EVENTS_ONLINE_MINUTES = env.int("CONNECTION_EVENTS_ONLINE_MINUTES", default=60)
+CONNECTION_EVENTS_SESSION_STALE_HOURS = env.int("CONNECTION_EVENTS_SESSION_STALE_HOURS", default=6)
+
 # --- The sandbox (API emulator) -------------------------------------------------------------------------
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
 SANDBOX_ACCOUNT_SID = env.str("SANDBOX_ACCOUNT_SID", default="AC00000000000000000000000000000000")
@@ -208,6 +225,8 @@ SANDBOX_API_SECRET = env_secret("SANDBOX_API_SECRET", default="sandbox-api-secre
 SANDBOX_KORE_CLIENT_ID = env.str("SANDBOX_KORE_CLIENT_ID", default="sandbox-kore-client")
 SANDBOX_KORE_CLIENT_SECRET = env_secret("SANDBOX_KORE_CLIENT_SECRET", default="sandbox-kore-secret")
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
+# connection events the sandbox posts (apps/sandbox/events.py): sink URLs, credentials in the user info
+SANDBOX_EVENT_SINKS = env.list("SANDBOX_EVENT_SINKS", default=[])
 SANDBOX_SCHEDULE_DELAY_SECONDS = env.float("SANDBOX_SCHEDULE_DELAY_SECONDS", default=3.0)
 # Fault injection: share of requests (0..1) answered 429 / 5xx, and an added delay in ms.
 SANDBOX_FAULT_429_RATE = env.float("SANDBOX_FAULT_429_RATE", default=0.0)

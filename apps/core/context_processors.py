@@ -12,6 +12,7 @@ NAV_ITEMS = [
     ("eSIM Profiles", "esims:esimprofile_list"),
     ("Commands", "commands:command_list"),
     ("Usage", "usage:usage_overview"),
+    ("Events", "events:event_list"),
     ("Sync", "sync:syncrun_list"),
     ("Jobs", "core:job_list"),
     ("Audit log", "audit:auditevent_list"),

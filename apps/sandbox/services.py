@@ -30,6 +30,7 @@ import requests
 from django.conf import settings
 from django.db import close_old_connections, transaction
 
+from . import events as sandbox_events
 from .api import account_sid, iso, now
 from .models import Callback, EsimProfile, IpCommand, SettingsUpdate, Sim, SmsCommand
 
@@ -60,6 +61,8 @@ def _sim_step(sim: Sim, at) -> None:
     if target == "active" and sim.activated_at is None:
         changes["activated_at"] = at
     if Sim.objects.filter(pk=sim.pk, due_at=sim.due_at, pending_status=target).update(**changes):
+        if target == "active":
+            sandbox_events.sim_activated(sim, at)
         callback_enqueue(
             sim.callback_url,
             sim.callback_method,
@@ -230,6 +233,7 @@ def run_due_transitions(now_=None) -> int:
     at = now_ or now()
     applied = sum(apply_due(model, at) for model in (Sim, EsimProfile, SmsCommand, IpCommand, SettingsUpdate))
     deliver_callbacks()
+    sandbox_events.tick(at)
     return applied
 
 

@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
+from apps.events import selectors as events
 from apps.fleets.models import Fleet
 from apps.networks.models import NetworkAccessProfile
 
@@ -50,6 +51,22 @@ class SimFilterSet(LiveRowsMixin, BootstrapFilterSet):
         widget=FastSelect,
     )
     removed = removed_filter(widget=FastSelect)
+    # from connection events (apps/events)
+    connection = django_filters.ChoiceFilter(
+        choices=events.CONNECTION_CHOICES,
+        method="filter_connection",
+        label="Connection",
+        empty_label="Any",
+        widget=FastSelect,
+    )
+    offline_hours = django_filters.NumberFilter(
+        method="filter_offline_hours", label="Offline for more than (hours)", min_value=0, max_value=24 * 3650
+    )
+    imei_changed = django_filters.BooleanFilter(
+        method="filter_imei_changed",
+        label="IMEI changed",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")]),
+    )
 
     class Meta:
         model = Sim
@@ -58,3 +75,12 @@ class SimFilterSet(LiveRowsMixin, BootstrapFilterSet):
     def search(self, queryset, name, value):
         q = sim_search_q(value)
         return queryset.filter(q) if q is not None else queryset
+
+    def filter_connection(self, queryset, name, value):
+        return events.filter_sims_by_connection(queryset, value)
+
+    def filter_offline_hours(self, queryset, name, value):
+        return queryset if value is None else events.filter_sims_offline_for(queryset, value)
+
+    def filter_imei_changed(self, queryset, name, value):
+        return queryset if value is None else events.filter_sims_imei_changed(queryset, value)

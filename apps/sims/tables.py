@@ -65,11 +65,18 @@ class SimTable(tables.Table):
         verbose_name="SID", orderable=False, attrs={"td": {"class": "mono text-secondary small"}}
     )
     date_created = DateTimeColumn(format="Y-m-d H:i", verbose_name="Created", order_by=("date_created", "id"))
+    # from connection events (apps/events.selectors.annotate_connection)
+    online = tables.Column(verbose_name="Online", accessor="sid", orderable=False, empty_values=())
+    last_seen = tables.Column(verbose_name="Last seen", accessor="sid", orderable=False, empty_values=())
+    network = tables.Column(verbose_name="Network", accessor="sid", orderable=False, empty_values=())
 
     class Meta:
         model = Sim
         fields = ()
-        sequence = ("selection", "iccid", "unique_name", "status", "fleet", "nap", "sid", "date_created")
+        sequence = (
+            "selection", "iccid", "unique_name", "status", "fleet", "nap", "sid", "date_created",
+            "online", "last_seen", "network",
+        )  # fmt: skip
         attrs = {"class": "table table-sm table-hover align-middle", "id": "sim-table", "aria-label": "SIMs"}
         row_attrs = {"data-sid": lambda record: record.sid}
         order_by = ("-date_created",)

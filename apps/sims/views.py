@@ -13,6 +13,7 @@ from apps.core.csvsafe import csv_rows
 from apps.core.htmx import HTMX_STOP_POLLING, is_htmx, render_page_or_partial, trigger
 from apps.core.paging import clean_count
 from apps.core.views import ObjectListView
+from apps.events import selectors as events_selectors
 from apps.supersim.errors import SuperSimError
 
 from . import selectors, services
@@ -90,6 +91,7 @@ class SimListView(ObjectListView):
         table.next_url = table.prev_url = table.first_url = ""
         table.first_row = table.last_row = None
         rows = list(table.page.object_list) if table.page else []
+        events_selectors.annotate_connection(row.record for row in rows)  # Online / Last seen / Network
         if self.keyset:
             per_page = table.paginator.per_page
             position = clean_count(self.request.GET.get("pos"), default=0, maximum=10**9) if self.after else 1

@@ -1,0 +1,235 @@
+"""Reads of connection events: the SIM timeline, the fleet health panel, the events list and its CSV."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.sims.models import Sim
+
+from .models import REJECTIONS, SESSION_TYPES, ConnectionEvent, EventType, SimConnectionState
+from .parse import cause_in_words
+
+TIMELINE_EVENTS = 200
+
+
+@dataclass
+class TimelineItem:
+    kind: str  # session / attachment / rejection / network
+    at: datetime
+    title: str
+    detail: str = ""
+    network: str = ""
+    rat: str = ""
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    bytes_total: int | None = None
+    bytes_up: int | None = None
+    bytes_down: int | None = None
+    open: bool = False
+    events: list = field(default_factory=list)
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.started_at and self.ended_at:
+            return self.ended_at - self.started_at
+        return None
+
+
+def _network(event: ConnectionEvent) -> str:
+    name = event.network_name or event.network_sid
+    return f"{name} ({event.iso_country})" if name and event.iso_country else name
+
+
+def sim_timeline(sim_sid: str, *, limit: int = TIMELINE_EVENTS) -> list[TimelineItem]:
+    """The SIM's last ``limit`` events (one index scan of ``events_sim_newest``) as a timeline, newest
+    first: each data session once (its events merged: start, end, duration, bytes of its newest event),
+    attachments, rejections with their cause in words, and a network change wherever the network differs
+    from the one of the event before it."""
+    events = list(ConnectionEvent.objects.filter(sim_sid=sim_sid).order_by("-timestamp", "-id")[:limit])
+    events.reverse()  # oldest first to merge sessions and see network changes
+    items: list[TimelineItem] = []
+    sessions: dict[str, TimelineItem] = {}
+    previous_network = ""
+    for event in events:
+        network = _network(event)
+        if network and previous_network and network != previous_network and event.type not in REJECTIONS:
+            items.append(
+                TimelineItem("network", event.timestamp, "Network changed", f"{previous_network} → {network}")
+            )
+        if network and event.type not in REJECTIONS:
+            previous_network = network
+        if event.type in SESSION_TYPES:
+            key = event.data_session_sid or event.event_sid
+            item = sessions.get(key)
+            if item is None:
+                item = sessions[key] = TimelineItem(
+                    "session", event.timestamp, "Data session", network=network
+                )
+                item.started_at = event.session_started_at or (
+                    event.timestamp if event.type == EventType.SESSION_STARTED else None
+                )
+                items.append(item)
+            item.events.append(event)
+            item.at = max(item.at, event.timestamp)
+            item.network, item.rat = network or item.network, event.rat_type or item.rat
+            if event.session_started_at:
+                item.started_at = event.session_started_at
+            elif event.type == EventType.SESSION_STARTED:
+                item.started_at = event.timestamp
+            if event.type == EventType.SESSION_ENDED:
+                item.ended_at = event.timestamp
+            if event.data_total is not None:
+                item.bytes_total, item.bytes_up, item.bytes_down = (
+                    event.data_total,
+                    event.data_upload,
+                    event.data_download,
+                )
+            item.open = item.ended_at is None
+        elif event.type in REJECTIONS:
+            title = (
+                "Attachment rejected" if event.type == EventType.ATTACHMENT_REJECTED else "Attachment failed"
+            )
+            detail = cause_in_words(event.error_code, event.error_message)
+            items.append(
+                TimelineItem("rejection", event.timestamp, title, detail, network=network, rat=event.rat_type)
+            )
+        else:
+            items.append(
+                TimelineItem("attachment", event.timestamp, "Attached", network=network, rat=event.rat_type)
+            )
+    # newest first; of two items at the same time, the later one (an event after the network change it made)
+    order = {id(item): n for n, item in enumerate(items)}
+    items.sort(key=lambda i: (i.at, order[id(i)]), reverse=True)
+    return items
+
+
+def sim_state(sim_sid: str) -> SimConnectionState | None:
+    return SimConnectionState.objects.filter(sim_sid=sim_sid).first()
+
+
+def fleet_health(*, fleet_sid: str = "", now=None) -> dict:
+    """Online / offline / never-connected counts of the live SIMs (of one fleet), and the rejections since
+    midnight (local time): four aggregate queries whatever the fleet's size."""
+    now = now or timezone.now()
+    sims = Sim.objects.filter(removed_at__isnull=True)
+    states = SimConnectionState.objects.all()
+    if fleet_sid:
+        sims = sims.filter(fleet_id=fleet_sid)
+        states = states.filter(sim_sid__in=sims.values("sid"))
+    total = sims.count()
+    connected = states.filter(attached_at__isnull=False)
+    online = connected.filter(SimConnectionState.objects.online_q(now)).count()
+    ever = connected.count()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    rejections = ConnectionEvent.objects.filter(type__in=REJECTIONS, timestamp__gte=midnight)
+    if fleet_sid:
+        rejections = rejections.filter(Q(fleet_sid=fleet_sid) | Q(sim_sid__in=sims.values("sid")))
+    never = sims.exclude(sid__in=connected.values("sim_sid")).count()
+    return {
+        "total": total,
+        "online": online,
+        "offline": max(ever - online, 0),
+        "never": never,
+        "rejections_today": rejections.count(),
+        "fleet_sid": fleet_sid,
+    }
+
+
+EXPORT_HEADER = [
+    "timestamp",
+    "type",
+    "sim_sid",
+    "iccid",
+    "fleet_sid",
+    "network_sid",
+    "network",
+    "iso_country",
+    "mcc",
+    "mnc",
+    "rat_type",
+    "imei",
+    "data_session_sid",
+    "data_upload",
+    "data_download",
+    "data_total",
+    "cell_id",
+    "lat",
+    "lon",
+    "error_code",
+    "error_message",
+    "event_sid",
+]
+
+
+def export_rows(queryset):
+    """CSV rows of ``queryset`` (streamed in chunks)."""
+    for e in queryset.order_by("-timestamp", "-id").iterator(chunk_size=2000):
+        yield [
+            e.timestamp.isoformat(),
+            e.type,
+            e.sim_sid,
+            e.iccid,
+            e.fleet_sid,
+            e.network_sid,
+            e.network_name,
+            e.iso_country,
+            e.mcc,
+            e.mnc,
+            e.rat_type,
+            e.imei,
+            e.data_session_sid,
+            e.data_upload,
+            e.data_download,
+            e.data_total,
+            e.cell_id,
+            e.lat,
+            e.lon,
+            e.error_code,
+            e.error_message,
+            e.event_sid,
+        ]
+
+
+# --- SIM list filters (apps/sims/filtersets.py): subqueries on the state table, served by its indexes -------
+CONNECTION_CHOICES = [("online", "Online"), ("offline", "Offline"), ("never", "Never connected")]
+
+
+def filter_sims_by_connection(queryset, value: str, *, now=None):
+    """``queryset`` of SIMs narrowed to those ``online``, ``offline`` (connected once, not online now) or
+    ``never`` connected (no accepted attachment nor data session ever received)."""
+    connected = SimConnectionState.objects.filter(attached_at__isnull=False)
+    online_q = SimConnectionState.objects.online_q(now)
+    if value == "online":
+        return queryset.filter(sid__in=connected.filter(online_q).values("sim_sid"))
+    if value == "offline":
+        return queryset.filter(sid__in=connected.exclude(online_q).values("sim_sid"))
+    if value == "never":
+        return queryset.exclude(sid__in=connected.values("sim_sid"))
+    return queryset
+
+
+def filter_sims_offline_for(queryset, hours, *, now=None):
+    """SIMs seen once, not online now, and not seen for more than ``hours`` hours."""
+    now = now or timezone.now()
+    states = SimConnectionState.objects.filter(last_seen_at__lt=now - timedelta(hours=float(hours)))
+    return queryset.filter(sid__in=states.exclude(SimConnectionState.objects.online_q(now)).values("sim_sid"))
+
+
+def filter_sims_imei_changed(queryset, changed: bool):
+    states = SimConnectionState.objects.filter(imei_changed=True).values("sim_sid")
+    return queryset.filter(sid__in=states) if changed else queryset.exclude(sid__in=states)
+
+
+def annotate_connection(records) -> None:
+    """Give each SIM of ``records`` (a page of the SIM list) ``connection`` (its state or ``None``) and
+    ``connection_online``: one query whatever the page size."""
+    records = list(records)
+    states = SimConnectionState.objects.in_bulk([r.sid for r in records])
+    now = timezone.now()
+    for record in records:
+        record.connection = states.get(record.sid)
+        record.connection_online = bool(record.connection and record.connection.is_online(now))
