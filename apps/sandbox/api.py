@@ -161,21 +161,34 @@ def p_unique_name(data, name: str = "UniqueName") -> str | None:
 
 
 # --- paging ------------------------------------------------------------------------------------------------
+#: the largest row offset / row id a page may start from (a 64-bit SQL integer holds it; beyond: 20007)
+MAX_OFFSET = 2**53
+
+
 class Paging:
-    """PageSize/Page/PageToken. Tokens: 'PA<id>' rows after id, 'PB<id>' rows before id, 'PO<n>' offset."""
+    """PageSize/Page/PageToken. Tokens: 'PA<id>' rows after id, 'PB<id>' rows before id, 'PO<n>' offset.
+
+    ``PageSize`` runs from 1 to the provider's maximum for the list (its spec file's ``PageSize.maximum``,
+    see :mod:`apps.sandbox.contract`: 1000 on Twilio; 249 on KORE's UsageRecords, 100 on its IpCommands);
+    outside it, or a Page / PageToken beyond ``MAX_OFFSET``: 400 with code 20007.
+    """
 
     def __init__(self, request):
+        from .contract import page_size_max
+
         q = request.GET
+        path = request.path
+        maximum = page_size_max(path[path.index("/v1/") :] if "/v1/" in path else path)
         raw = q.get("PageSize")
         if raw in (None, ""):
-            self.size = 50
+            self.size = min(50, maximum)
         else:
             try:
                 self.size = int(raw)
             except ValueError:
                 raise ApiError(400, BAD_PAGING, f"Invalid PageSize: '{raw}' is not an integer")
-            if self.size < 1 or self.size > 1000:
-                raise ApiError(400, BAD_PAGING, f"PageSize must be between 1 and 1000 (got {self.size})")
+            if self.size < 1 or self.size > maximum:
+                raise ApiError(400, BAD_PAGING, f"PageSize must be between 1 and {maximum} (got {self.size})")
         raw = q.get("Page")
         try:
             self.page = int(raw) if raw not in (None, "") else 0
@@ -183,12 +196,16 @@ class Paging:
             raise ApiError(400, BAD_PAGING, f"Invalid Page: '{raw}' is not an integer")
         if self.page < 0:
             raise ApiError(400, BAD_PAGING, "Page must be 0 or greater")
+        if self.page * self.size > MAX_OFFSET:
+            raise ApiError(400, BAD_PAGING, f"Page {self.page} is out of range")
         self.token = q.get("PageToken") or None
         self.kind, self.value = None, None
         if self.token:
             kind, rest = self.token[:2], self.token[2:]
-            if kind not in ("PA", "PB", "PO") or not rest.isdigit():
+            if kind not in ("PA", "PB", "PO") or not rest.isdigit() or not rest.isascii():
                 raise ApiError(400, BAD_PAGING, f"Invalid PageToken: '{self.token}'")
+            if len(rest) > 16 or int(rest) > MAX_OFFSET:
+                raise ApiError(400, BAD_PAGING, f"PageToken is out of range: '{self.token}'")
             self.kind, self.value = kind, int(rest)
 
 

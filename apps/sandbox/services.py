@@ -11,8 +11,8 @@ State machines (each step ``SANDBOX_SCHEDULE_DELAY_SECONDS`` after the previous 
   are set and a Sim resource is created for its ICCID).
 - SMS command (to_sim): queued -> sent -> delivered. IP command (to_sim): queued -> sent -> received.
 - Settings update: scheduled -> in-progress -> successful (``date_completed`` set).
-Callbacks are POSTed (or GET) form-encoded to the resource's CallbackUrl and signed with
-``X-Twilio-Signature`` (RequestValidator with SANDBOX_AUTH_TOKEN) and ``kore-signature``.
+Callbacks are POSTed (or GET) form-encoded to the resource's CallbackUrl, signed as the provider played
+(``SANDBOX_PROVIDER``) signs them (see :func:`_signatures`) and carrying ``kore-idempotency-token``.
 """
 
 from __future__ import annotations
@@ -181,14 +181,24 @@ def apply_due_if_any(model) -> None:
 
 # --- callbacks ---------------------------------------------------------------------------------------------
 def _signatures(url: str, method: str, params: dict, body: str) -> dict:
+    """The signature headers of one callback, as the provider the sandbox plays sends them.
+
+    Twilio mode: ``X-Twilio-Signature`` (RequestValidator with ``SANDBOX_AUTH_TOKEN``) and, for clients
+    that check KORE's scheme against a Twilio-mode sandbox, ``kore-signature`` too. KORE mode:
+    ``kore-signature`` only = hex SHA-256 of ``SANDBOX_KORE_WEBHOOK_SECRET + method + URL without query +
+    raw body`` (the scheme ``apps.supersim.webhooks`` verifies). ``kore-idempotency-token`` is added by
+    :func:`deliver_callbacks`.
+    """
     from twilio.request_validator import RequestValidator
 
-    headers = {"X-Twilio-Signature": RequestValidator(settings.SANDBOX_AUTH_TOKEN).compute_signature(
-        url, params if method == "POST" else {}
-    )}  # fmt: skip
-    secret = getattr(settings, "SANDBOX_KORE_WEBHOOK_SECRET", None)
-    if secret is None:
-        secret = getattr(settings, "KORE_WEBHOOK_SECRET", "") or ""
+    from .contract import is_kore
+
+    headers = {}
+    if not is_kore():
+        headers["X-Twilio-Signature"] = RequestValidator(settings.SANDBOX_AUTH_TOKEN).compute_signature(
+            url, params if method == "POST" else {}
+        )
+    secret = getattr(settings, "SANDBOX_KORE_WEBHOOK_SECRET", "") or ""
     parts = urlsplit(url)
     bare = f"{parts.scheme}://{parts.netloc}{parts.path}"
     headers["kore-signature"] = hashlib.sha256(f"{secret}{method}{bare}{body}".encode()).hexdigest()

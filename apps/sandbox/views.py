@@ -730,7 +730,7 @@ def parse_fail_page(value: str) -> tuple[str, int | None]:
 @login_not_required
 def faults_control(request):
     try:
-        guard.authenticate(request)
+        guard.authenticate(request, any_scheme=True)
         if request.method == "GET":
             return JsonResponse(guard.faults_get())
         if request.method == "DELETE":

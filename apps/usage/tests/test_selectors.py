@@ -29,6 +29,7 @@ def _api_start(item) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_series_and_breakdowns_equal_the_api(synced_usage, viewer_client):
     api = get_client()
     today = _day(timezone.now())
