@@ -21,17 +21,22 @@ NOT_FOUND = 20404
 TOO_MANY = 20429
 INTERNAL = 20500
 UNAVAILABLE = 20503
-# Super SIM codes.
+# Super SIM codes, as Twilio's error dictionary documents them (twilio.com/docs/api/errors/<code>).
+REGISTRATION_PARAM_MISSING = 83001  # CreateSim without Iccid or RegistrationCode
 WRONG_REGISTRATION = 83002
-SIM_ALREADY_ON_ACCOUNT = 83003
+SIM_ALREADY_ON_ACCOUNT = 83003  # the message names the SIM's SID
+FLEET_NOT_FOUND = 83006  # UpdateSim to a Fleet that does not exist (400)
 SIM_NEEDS_FLEET = 83007
+FLEET_REMOVAL_NOT_ALLOWED = 83008  # removing the Fleet of a ready/active SIM
+FLEET_CHANGE_WHILE_SCHEDULED = 83009  # changing the Fleet while the SIM is scheduled
 STATUS_CHANGE_NOT_ALLOWED = 83010
 DUPLICATE_UNIQUE_NAME = 83011
-USAGE_BAD_TIME = 83601
-USAGE_START_AFTER_END = 83602
-USAGE_TOO_OLD = 83603
-USAGE_WINDOW_TOO_LONG = 83604
-USAGE_START_IN_FUTURE = 83605
+USAGE_INVALID_PARAM = 83600  # a UsageRecords parameter failed validation (format, or a conflict)
+USAGE_NOT_DAY_ALIGNED = 83601  # Granularity=day: StartTime/EndTime at midnight UTC
+USAGE_NOT_HOUR_ALIGNED = 83602  # Granularity=hour: StartTime/EndTime on the hour
+USAGE_SIM_GROUP_TOO_LONG = 83603  # Group=sim: at most 31 days
+USAGE_WINDOW_TOO_LONG = 83604  # Granularity all: 18 months, day: 3 months, hour: 31 days
+USAGE_TOO_OLD = 83605  # StartTime more than 18 months before the start of the current UTC day
 
 SID_RE = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 
