@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -66,6 +67,11 @@ def endpoint(**handlers):
             handler = handlers.get(request.method.lower())
             if handler is None:
                 raise ApiError(405, api.METHOD_NOT_ALLOWED, f"Method {request.method} not allowed on {sub}")
+            if request.method == "POST":
+                try:
+                    request.POST  # noqa: B018 - parse the body here: a malformed one is a 400, not a 500
+                except MultiPartParserError as exc:
+                    raise api.bad(f"The request body cannot be parsed: {exc}")
             services.ensure_dispatcher()
             return handler(request, **kwargs)
         except ApiError as exc:
