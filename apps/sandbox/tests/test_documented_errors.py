@@ -117,3 +117,11 @@ def test_out_of_range_paging_is_a_400_never_a_500(sandbox):
     _err(sb.get("/v1/Sims", params={"PageToken": "PA" + "9" * 30}), 400, 20007)
     _err(sb.get("/v1/UsageRecords", params={"Group": "sim", "PageToken": "PO" + "9" * 20}), 400, 20007)
     assert sb.get("/v1/Networks", params={"Page": "1", "PageSize": 5}).status_code == 200
+
+
+def test_a_malformed_body_is_a_json_400(sandbox):
+    answer = sandbox.http.post(
+        sandbox.url("/v1/Fleets"), data=b"--x\r\n", headers={"Content-Type": "multipart/form-data"}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["code"] == 20001 and "cannot be parsed" in answer.json()["message"]
