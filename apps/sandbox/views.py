@@ -72,12 +72,24 @@ def endpoint(**handlers):
                     request.POST  # noqa: B018 - parse the body here: a malformed one is a 400, not a 500
                 except MultiPartParserError as exc:
                     raise api.bad(f"The request body cannot be parsed: {exc}")
+            _refuse_nul(request, kwargs)
             services.ensure_dispatcher()
             return handler(request, **kwargs)
         except ApiError as exc:
             return exc.response()
 
     return view
+
+
+def _refuse_nul(request, kwargs: dict) -> None:
+    """No parameter (query, body or path) may hold a NUL character: PostgreSQL text cannot store one, and no
+    SID, name or payload of the API has one. 400 (20001) instead of a database error."""
+    values = [*kwargs.values()]
+    for data in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+        for key, items in data.lists():
+            values += [key, *items]
+    if any("\x00" in str(value) for value in values):
+        raise api.bad("Parameters must not contain NUL characters")
 
 
 def ok(item: dict, status: int = 200) -> JsonResponse:

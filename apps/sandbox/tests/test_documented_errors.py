@@ -125,3 +125,15 @@ def test_a_malformed_body_is_a_json_400(sandbox):
     )
     assert answer.status_code == 400
     assert answer.json()["code"] == 20001 and "cannot be parsed" in answer.json()["message"]
+
+
+def test_a_nul_character_in_any_parameter_is_a_400(sandbox):
+    nap = sandbox.get("/v1/NetworkAccessProfiles").json()["network_access_profiles"][0]
+    for answer in (
+        sandbox.post("/v1/Fleets", {"NetworkAccessProfile": "nap\x00"}),
+        sandbox.post("/v1/Fleets", {"NetworkAccessProfile": nap["sid"], "UniqueName": "a\x00b"}),
+        sandbox.get("/v1/Sims", params={"Fleet": "\x00"}),
+        sandbox.get("/v1/Sims/x%00y"),
+    ):
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["code"] == 20001 and "NUL" in answer.json()["message"]

@@ -19,9 +19,9 @@ from .conftest import SPECS, as_kore
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 8
 #: every N-th of the invalid-input coverage cases (about 750 per spec; all of them take too long)
-NEGATIVE_STRIDE = 2
+NEGATIVE_STRIDE = 3
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
