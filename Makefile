@@ -16,6 +16,17 @@ RUN_ENV := SUPERSIM_API_BASE_URL=http://$(HOST):$(PORT)/sandbox \
 	PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
 	CONNECTION_EVENTS_BASIC_USERNAME=sandbox-sink CONNECTION_EVENTS_BASIC_PASSWORD=sandbox-sink-password \
 	SANDBOX_EVENT_SINKS=http://sandbox-sink:sandbox-sink-password@$(HOST):$(PORT)/webhooks/connection-events/
+# SANDBOX_PROVIDER=kore: the sandbox plays KORE and the dashboard is configured as a KORE user's would be.
+SANDBOX_PROVIDER ?= twilio
+RUN_ENV += SANDBOX_PROVIDER=$(SANDBOX_PROVIDER)
+ifeq ($(SANDBOX_PROVIDER),kore)
+RUN_ENV += SUPERSIM_AUTH_MODE=kore \
+	KORE_TOKEN_URL=http://$(HOST):$(PORT)/sandbox/api-services/v1/auth/token \
+	KORE_CLIENT_ID=$${SANDBOX_KORE_CLIENT_ID:-sandbox-kore-client} \
+	KORE_CLIENT_SECRET=$${SANDBOX_KORE_CLIENT_SECRET:-sandbox-kore-secret} \
+	WEBHOOK_SIGNATURE_SCHEME=kore \
+	KORE_WEBHOOK_SECRET=$${SANDBOX_KORE_WEBHOOK_SECRET:-sandbox-kore-webhook-secret}
+endif
 
 .PHONY: run test sandbox install install-dev lint format migrate clean lock
 
@@ -51,7 +62,7 @@ run: install
 ## make sandbox: the API emulator alone on SANDBOX_PORT (for your own integration tests).
 sandbox: install
 	@$(PY) manage.py migrate --noinput -v0
-	@$(PY) manage.py sandbox_serve --port $(SANDBOX_PORT)
+	@SANDBOX_PROVIDER=$(SANDBOX_PROVIDER) $(PY) manage.py sandbox_serve --port $(SANDBOX_PORT)
 
 ## make test: install dev dependencies, lint, check migrations, then the three test tiers.
 test: install-dev

@@ -189,7 +189,9 @@ TWILIO_API_KEY = env_secret("TWILIO_API_KEY", default="")
 TWILIO_API_SECRET = env_secret("TWILIO_API_SECRET", default="")
 KORE_CLIENT_ID = env_secret("KORE_CLIENT_ID", default="")
 KORE_CLIENT_SECRET = env_secret("KORE_CLIENT_SECRET", default="")
-KORE_TOKEN_URL = env.str("KORE_TOKEN_URL", default="https://api.korewireless.com/Api/api/token")
+KORE_TOKEN_URL = env.str(
+    "KORE_TOKEN_URL", default="https://api.korewireless.com/api-services/v1/auth/token"
+)  # kore_token_api_v1.json
 SUPERSIM_CONNECT_TIMEOUT = env.float("SUPERSIM_CONNECT_TIMEOUT", default=5.0)
 SUPERSIM_READ_TIMEOUT = env.float("SUPERSIM_READ_TIMEOUT", default=30.0)
 SUPERSIM_MAX_RETRIES = env.int("SUPERSIM_MAX_RETRIES", default=5)
@@ -227,6 +229,11 @@ SANDBOX_KORE_CLIENT_SECRET = env_secret("SANDBOX_KORE_CLIENT_SECRET", default="s
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
 # connection events the sandbox posts (apps/sandbox/events.py): sink URLs, credentials in the user info
 SANDBOX_EVENT_SINKS = env.list("SANDBOX_EVENT_SINKS", default=[])
+# Whose API the sandbox plays: "twilio" (Basic auth, Twilio's spec) or "kore" (bearer tokens only, KORE's
+# spec and PageSize caps, callbacks signed with kore-signature).
+SANDBOX_PROVIDER = env.str("SANDBOX_PROVIDER", default="twilio").lower()
+SANDBOX_TOKEN_TTL_SECONDS = env.int("SANDBOX_TOKEN_TTL_SECONDS", default=3600)
+SANDBOX_KORE_WEBHOOK_SECRET = env_secret("SANDBOX_KORE_WEBHOOK_SECRET", default="sandbox-kore-webhook-secret")
 SANDBOX_SCHEDULE_DELAY_SECONDS = env.float("SANDBOX_SCHEDULE_DELAY_SECONDS", default=3.0)
 # Fault injection: share of requests (0..1) answered 429 / 5xx, and an added delay in ms.
 SANDBOX_FAULT_429_RATE = env.float("SANDBOX_FAULT_429_RATE", default=0.0)

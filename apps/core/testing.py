@@ -135,17 +135,57 @@ def _no_real_api(settings):
     settings.KORE_TOKEN_URL = UNROUTABLE_API + "/token"
 
 
+#: the providers the sandbox plays (``SANDBOX_PROVIDER``); a test marked ``providers`` runs once per each
+PROVIDERS = ("twilio", "kore")
+
+
+def pytest_generate_tests(metafunc):
+    """A test marked ``@pytest.mark.providers`` that uses the sandbox (``sandbox_api``, ``synced``, ...) runs
+    once against the sandbox as Twilio and once as KORE (ids ``[twilio]`` / ``[kore]``)."""
+    if metafunc.definition.get_closest_marker("providers") and "sandbox_provider" in metafunc.fixturenames:
+        metafunc.parametrize("sandbox_provider", PROVIDERS, indirect=True, ids=PROVIDERS)
+
+
 @pytest.fixture
-def sandbox_api(live_server, settings):
-    """Point the product's client at the sandbox served by ``live_server``; returns the base URL."""
+def sandbox_provider(request) -> str:
+    """Whose API the sandbox plays in this test: ``"twilio"`` unless the test is marked ``providers``."""
+    return getattr(request, "param", "twilio")
+
+
+@pytest.fixture
+def sandbox_api(live_server, settings, sandbox_provider):
+    """Point the product's client at the sandbox served by ``live_server``, configured as a user of that
+    provider would configure it; returns the base URL.
+
+    ``twilio``: HTTP Basic with the sandbox's account SID + auth token, webhooks checked with
+    ``X-Twilio-Signature``. ``kore``: the sandbox plays KORE (``SANDBOX_PROVIDER=kore``: bearer tokens only,
+    KORE's PageSize caps, KORE-signed callbacks) and the dashboard is configured for KORE
+    (``SUPERSIM_AUTH_MODE=kore``, OAuth2 client credentials against the sandbox's token endpoint,
+    ``WEBHOOK_SIGNATURE_SCHEME=kore`` with the sandbox's webhook secret).
+    """
+    from apps.supersim.client import clear_token_cache
+
     base = f"{live_server.url}/sandbox"
+    settings.SANDBOX_PROVIDER = sandbox_provider
     settings.SUPERSIM_API_BASE_URL = base
-    settings.SUPERSIM_AUTH_MODE = "basic"
-    settings.TWILIO_ACCOUNT_SID = settings.SANDBOX_ACCOUNT_SID
-    settings.TWILIO_AUTH_TOKEN = settings.SANDBOX_AUTH_TOKEN
     settings.TWILIO_API_KEY = ""
     settings.TWILIO_API_SECRET = ""
-    return base
+    clear_token_cache()
+    if sandbox_provider == "kore":
+        settings.SUPERSIM_AUTH_MODE = "kore"
+        settings.KORE_TOKEN_URL = f"{base}/api-services/v1/auth/token"
+        settings.KORE_CLIENT_ID = settings.SANDBOX_KORE_CLIENT_ID
+        settings.KORE_CLIENT_SECRET = settings.SANDBOX_KORE_CLIENT_SECRET
+        settings.WEBHOOK_SIGNATURE_SCHEME = "kore"
+        settings.KORE_WEBHOOK_SECRET = settings.SANDBOX_KORE_WEBHOOK_SECRET
+        settings.TWILIO_ACCOUNT_SID = ""
+        settings.TWILIO_AUTH_TOKEN = ""
+    else:
+        settings.SUPERSIM_AUTH_MODE = "basic"
+        settings.TWILIO_ACCOUNT_SID = settings.SANDBOX_ACCOUNT_SID
+        settings.TWILIO_AUTH_TOKEN = settings.SANDBOX_AUTH_TOKEN
+    yield base
+    clear_token_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -21,10 +21,14 @@ NOT_FOUND = 20404
 TOO_MANY = 20429
 INTERNAL = 20500
 UNAVAILABLE = 20503
-# Super SIM codes.
+# Super SIM codes, as Twilio's error dictionary documents them (twilio.com/docs/api/errors/<code>).
+REGISTRATION_PARAM_MISSING = 83001  # CreateSim without Iccid or RegistrationCode
 WRONG_REGISTRATION = 83002
-SIM_ALREADY_ON_ACCOUNT = 83003
+SIM_ALREADY_ON_ACCOUNT = 83003  # the message names the SIM's SID
+FLEET_NOT_FOUND = 83006  # UpdateSim to a Fleet that does not exist (400)
 SIM_NEEDS_FLEET = 83007
+FLEET_REMOVAL_NOT_ALLOWED = 83008  # removing the Fleet of a ready/active SIM
+FLEET_CHANGE_WHILE_SCHEDULED = 83009  # changing the Fleet while the SIM is scheduled
 STATUS_CHANGE_NOT_ALLOWED = 83010
 DUPLICATE_UNIQUE_NAME = 83011
 #: commands refused when they are created (HTTP 400). 83400 is Twilio's documented "IP Commands error"
@@ -34,11 +38,12 @@ SMS_COMMAND_REFUSED = 83300
 IP_COMMAND_REFUSED = 83400
 #: the SIM statuses in which a SIM can be sent a command
 COMMAND_SIM_STATUSES = ("ready", "active")
-USAGE_BAD_TIME = 83601
-USAGE_START_AFTER_END = 83602
-USAGE_TOO_OLD = 83603
-USAGE_WINDOW_TOO_LONG = 83604
-USAGE_START_IN_FUTURE = 83605
+USAGE_INVALID_PARAM = 83600  # a UsageRecords parameter failed validation (format, or a conflict)
+USAGE_NOT_DAY_ALIGNED = 83601  # Granularity=day: StartTime/EndTime at midnight UTC
+USAGE_NOT_HOUR_ALIGNED = 83602  # Granularity=hour: StartTime/EndTime on the hour
+USAGE_SIM_GROUP_TOO_LONG = 83603  # Group=sim: at most 31 days
+USAGE_WINDOW_TOO_LONG = 83604  # Granularity all: 18 months, day: 3 months, hour: 31 days
+USAGE_TOO_OLD = 83605  # StartTime more than 18 months before the start of the current UTC day
 
 SID_RE = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 
@@ -168,21 +173,34 @@ def p_unique_name(data, name: str = "UniqueName") -> str | None:
 
 
 # --- paging ------------------------------------------------------------------------------------------------
+#: the largest row offset / row id a page may start from (a 64-bit SQL integer holds it; beyond: 20007)
+MAX_OFFSET = 2**53
+
+
 class Paging:
-    """PageSize/Page/PageToken. Tokens: 'PA<id>' rows after id, 'PB<id>' rows before id, 'PO<n>' offset."""
+    """PageSize/Page/PageToken. Tokens: 'PA<id>' rows after id, 'PB<id>' rows before id, 'PO<n>' offset.
+
+    ``PageSize`` runs from 1 to the provider's maximum for the list (its spec file's ``PageSize.maximum``,
+    see :mod:`apps.sandbox.contract`: 1000 on Twilio; 249 on KORE's UsageRecords, 100 on its IpCommands);
+    outside it, or a Page / PageToken beyond ``MAX_OFFSET``: 400 with code 20007.
+    """
 
     def __init__(self, request):
+        from .contract import page_size_max
+
         q = request.GET
+        path = request.path
+        maximum = page_size_max(path[path.index("/v1/") :] if "/v1/" in path else path)
         raw = q.get("PageSize")
         if raw in (None, ""):
-            self.size = 50
+            self.size = min(50, maximum)
         else:
             try:
                 self.size = int(raw)
             except ValueError:
                 raise ApiError(400, BAD_PAGING, f"Invalid PageSize: '{raw}' is not an integer")
-            if self.size < 1 or self.size > 1000:
-                raise ApiError(400, BAD_PAGING, f"PageSize must be between 1 and 1000 (got {self.size})")
+            if self.size < 1 or self.size > maximum:
+                raise ApiError(400, BAD_PAGING, f"PageSize must be between 1 and {maximum} (got {self.size})")
         raw = q.get("Page")
         try:
             self.page = int(raw) if raw not in (None, "") else 0
@@ -190,12 +208,16 @@ class Paging:
             raise ApiError(400, BAD_PAGING, f"Invalid Page: '{raw}' is not an integer")
         if self.page < 0:
             raise ApiError(400, BAD_PAGING, "Page must be 0 or greater")
+        if self.page * self.size > MAX_OFFSET:
+            raise ApiError(400, BAD_PAGING, f"Page {self.page} is out of range")
         self.token = q.get("PageToken") or None
         self.kind, self.value = None, None
         if self.token:
             kind, rest = self.token[:2], self.token[2:]
-            if kind not in ("PA", "PB", "PO") or not rest.isdigit():
+            if kind not in ("PA", "PB", "PO") or not rest.isdigit() or not rest.isascii():
                 raise ApiError(400, BAD_PAGING, f"Invalid PageToken: '{self.token}'")
+            if len(rest) > 16 or int(rest) > MAX_OFFSET:
+                raise ApiError(400, BAD_PAGING, f"PageToken is out of range: '{self.token}'")
             self.kind, self.value = kind, int(rest)
 
 

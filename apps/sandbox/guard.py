@@ -130,14 +130,44 @@ def basic_credentials(request) -> tuple[str, str] | None:
     return user, password
 
 
-def authenticate(request) -> None:
+def _challenge(kore: bool, error: str | None = None) -> dict:
+    """The ``WWW-Authenticate`` header of a 401 (RFC 7235): which scheme the API expects."""
+    if kore:
+        value = 'Bearer realm="KORE Super SIM API"'
+        return {"WWW-Authenticate": value + (f', error="{error}"' if error else "")}
+    return {"WWW-Authenticate": 'Basic realm="Twilio API"'}
+
+
+def authenticate(request, *, any_scheme: bool = False) -> None:
+    """Accept the request's credentials or raise a 401 (code 20003, with ``WWW-Authenticate``).
+
+    Twilio mode: HTTP Basic (account SID + auth token, or API key + secret); a bearer token from the
+    sandbox's token endpoint is accepted too. KORE mode (``SANDBOX_PROVIDER=kore``): a bearer token only,
+    unexpired (``SANDBOX_TOKEN_TTL_SECONDS``); Basic is refused. ``any_scheme``: both, whatever the mode
+    (the sandbox's own control endpoints).
+    """
+    from .contract import is_kore
+
+    kore = is_kore() and not any_scheme
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if header.lower().startswith("bearer "):
         token = header[7:].strip()
-        if AccessToken.objects.filter(token=token, expires_at__gt=timezone.now()).exists():
+        if token and AccessToken.objects.filter(token=token, expires_at__gt=timezone.now()).exists():
             return
-        raise ApiError(401, AUTH_FAILED, "Authentication Error - invalid or expired bearer token")
+        raise ApiError(
+            401,
+            AUTH_FAILED,
+            "Authentication Error - invalid or expired bearer token",
+            _challenge(kore or is_kore(), "invalid_token"),
+        )
     creds = basic_credentials(request)
+    if creds and kore:
+        raise ApiError(
+            401,
+            AUTH_FAILED,
+            "Authentication Error - this API takes an OAuth2 bearer token, not Basic credentials",
+            _challenge(True),
+        )
     if creds:
         user, password = creds
         pairs = [
@@ -147,5 +177,5 @@ def authenticate(request) -> None:
         for good_user, good_password in pairs:
             if _eq(user, good_user) and _eq(password, good_password):
                 return
-        raise ApiError(401, AUTH_FAILED, "Authentication Error - invalid username")
-    raise ApiError(401, AUTH_FAILED, "Authentication Error - No credentials provided")
+        raise ApiError(401, AUTH_FAILED, "Authentication Error - invalid username", _challenge(False))
+    raise ApiError(401, AUTH_FAILED, "Authentication Error - No credentials provided", _challenge(kore))

@@ -6,6 +6,7 @@ base, not from "now"). 100,000 SIMs are written with ``bulk_create`` in a few se
 
 from __future__ import annotations
 
+import base64
 import random
 import string
 from datetime import UTC, datetime, timedelta
@@ -46,8 +47,13 @@ def sim_iccid(seed: int, i: int) -> str:
     return _luhn(f"8988307{seed % 100:02d}0{i:09d}")
 
 
+#: Super SIM ICCID prefixes: the original hardware, and the new one shipped since Q3 2025
+ICCID_PREFIXES = ("8988307", "8910392")
+
+
 def inventory_iccid(seed: int, i: int) -> str:
-    return _luhn(f"8988307{seed % 100:02d}1{i:09d}")
+    """Unclaimed SIMs alternate between both hardware prefixes (even i: 8988307, odd i: 8910392)."""
+    return _luhn(f"{ICCID_PREFIXES[i % 2]}{seed % 100:02d}1{i:09d}")
 
 
 def reset() -> None:
@@ -217,15 +223,17 @@ def seed(*, sims: int, fleets: int, seed: int = 1, inventory: int | None = None)
                     else "received"
                 )
                 sim = rng.choice(sample)
+                payload = rng.choice(["hello", "reading=21.5", "cmd:restart"])
+                from_device = direction == "from_sim"  # device-originated: always binary (base64)
                 ips.append(
                     IpCommand(
                         sid=sid("HG"),
                         sim=sim,
                         direction=direction,
                         status=status,
-                        payload=rng.choice(["hello", "reading=21.5", "cmd:restart"]),
-                        payload_type="text",
-                        device_ip=f"10.64.0.{sim.pk % 250 + 1}",
+                        payload=base64.b64encode(payload.encode()).decode() if from_device else payload,
+                        payload_type="binary" if from_device else "text",
+                        device_ip=None if status == "queued" else f"10.64.0.{sim.pk % 250 + 1}",
                         device_port=rng.choice([4242, 6000, 8080]),
                         due_at=at if status in ("queued", "sent") else None,
                         date_created=at,

@@ -7,12 +7,14 @@ conditional UPDATE (row still in the expected state and due time), so two proces
 
 State machines (each step ``SANDBOX_SCHEDULE_DELAY_SECONDS`` after the previous one):
 - Sim: UpdateSim Status=active from new/ready/inactive answers 202 with ``scheduled``, then -> active.
-- eSIM profile: new -> reserving -> available (then ``smdp_plus_address``/``matching_id``/``activation_code``
-  are set and a Sim resource is created for its ICCID).
-- SMS command (to_sim): queued -> sent -> delivered. IP command (to_sim): queued -> sent -> received.
+- eSIM profile: new -> reserving -> available (then ``smdp_plus_address`` is set, ``matching_id`` and
+  ``activation_code`` too when created with GenerateMatchingId=true - a profile for an Eid alone is
+  downloaded to that eUICC and has neither - and a Sim resource is created for its ICCID).
+- SMS command (to_sim): queued -> sent -> delivered. IP command (to_sim): queued -> sent -> received;
+  its ``device_ip`` is null until it is sent.
 - Settings update: scheduled -> in-progress -> successful (``date_completed`` set).
-Callbacks are POSTed (or GET) form-encoded to the resource's CallbackUrl and signed with
-``X-Twilio-Signature`` (RequestValidator with SANDBOX_AUTH_TOKEN) and ``kore-signature``.
+Callbacks are POSTed (or GET) form-encoded to the resource's CallbackUrl, signed as the provider played
+(``SANDBOX_PROVIDER``) signs them (see :func:`_signatures`) and carrying ``kore-idempotency-token``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ STEPS = {
     EsimProfile: {"new": "reserving", "reserving": "available"},
     SettingsUpdate: {"scheduled": "in-progress", "in-progress": "successful"},
 }
+
+
+def device_ip(sim: Sim) -> str:
+    """The IPv4 address the sandbox gives a SIM's device (stable per SIM)."""
+    return f"10.{64 + (sim.pk >> 16) % 64}.{(sim.pk >> 8) & 255}.{sim.pk & 255}"
 
 
 def delay() -> timedelta:
@@ -86,7 +93,7 @@ def _esim_step(profile: EsimProfile, at, step_due) -> None:
         changes.update(
             smdp_plus_address=SMDP_PLUS_ADDRESS,
             matching_id=matching_id if profile.generate_matching_id else None,
-            activation_code=f"LPA:1${host}${matching_id if profile.generate_matching_id else ''}",
+            activation_code=f"LPA:1${host}${matching_id}" if profile.generate_matching_id else None,
         )
     with transaction.atomic():
         if not EsimProfile.objects.filter(pk=profile.pk, status=profile.status, due_at=profile.due_at).update(
@@ -120,9 +127,10 @@ def _esim_step(profile: EsimProfile, at, step_due) -> None:
 def _command_step(model, cmd, at, step_due) -> None:
     target = STEPS[model][cmd.status]
     final = target not in STEPS[model]
-    if not model.objects.filter(pk=cmd.pk, status=cmd.status, due_at=cmd.due_at).update(
-        status=target, date_updated=at, due_at=None if final else step_due
-    ):
+    changes = {"status": target, "date_updated": at, "due_at": None if final else step_due}
+    if model is IpCommand and target == "sent" and not cmd.device_ip:
+        changes["device_ip"] = device_ip(cmd.sim)  # the SIM's address, known once the command leaves
+    if not model.objects.filter(pk=cmd.pk, status=cmd.status, due_at=cmd.due_at).update(**changes):
         return
     sid_key = "SmsCommandSid" if model is SmsCommand else "IpCommandSid"
     params = {
@@ -184,14 +192,24 @@ def apply_due_if_any(model) -> None:
 
 # --- callbacks ---------------------------------------------------------------------------------------------
 def _signatures(url: str, method: str, params: dict, body: str) -> dict:
+    """The signature headers of one callback, as the provider the sandbox plays sends them.
+
+    Twilio mode: ``X-Twilio-Signature`` (RequestValidator with ``SANDBOX_AUTH_TOKEN``) and, for clients
+    that check KORE's scheme against a Twilio-mode sandbox, ``kore-signature`` too. KORE mode:
+    ``kore-signature`` only = hex SHA-256 of ``SANDBOX_KORE_WEBHOOK_SECRET + method + URL without query +
+    raw body`` (the scheme ``apps.supersim.webhooks`` verifies). ``kore-idempotency-token`` is added by
+    :func:`deliver_callbacks`.
+    """
     from twilio.request_validator import RequestValidator
 
-    headers = {"X-Twilio-Signature": RequestValidator(settings.SANDBOX_AUTH_TOKEN).compute_signature(
-        url, params if method == "POST" else {}
-    )}  # fmt: skip
-    secret = getattr(settings, "SANDBOX_KORE_WEBHOOK_SECRET", None)
-    if secret is None:
-        secret = getattr(settings, "KORE_WEBHOOK_SECRET", "") or ""
+    from .contract import is_kore
+
+    headers = {}
+    if not is_kore():
+        headers["X-Twilio-Signature"] = RequestValidator(settings.SANDBOX_AUTH_TOKEN).compute_signature(
+            url, params if method == "POST" else {}
+        )
+    secret = getattr(settings, "SANDBOX_KORE_WEBHOOK_SECRET", "") or ""
     parts = urlsplit(url)
     bare = f"{parts.scheme}://{parts.netloc}{parts.path}"
     headers["kore-signature"] = hashlib.sha256(f"{secret}{method}{bare}{body}".encode()).hexdigest()

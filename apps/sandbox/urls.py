@@ -8,6 +8,8 @@ app_name = "sandbox"
 
 urlpatterns = [
     path("oauth2/token", v.oauth_token, name="oauth_token"),
+    # KORE's own path (kore_token_api_v1.json: https://api.korewireless.com/api-services/v1/auth/token)
+    path("api-services/v1/auth/token", v.oauth_token, name="kore_token"),
     path("_control/faults", v.faults_control, name="faults"),
     path("_control/inventory", v.inventory_control, name="inventory"),
     path("v1/Sims", v.endpoint(get=v.sims_list, post=v.sims_create), name="sims"),

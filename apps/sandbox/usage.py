@@ -11,11 +11,15 @@ is the same for all SIMs (a daily curve plus deterministic jitter). Usage is sep
 ``SUM``/``GROUP BY`` over the Sim table, bucket weights are at most a few hundred Python additions. No hours
 after "now" count. Billing: ``data_total_billed = data_total / 1e6 * PRICE_PER_MB`` USD.
 
-Parameters and errors (400):
+Parameters and errors (400), as Twilio's error dictionary documents them:
 - StartTime/EndTime ISO-8601; EndTime defaults to now, StartTime to one month before EndTime.
-- 83601 unparseable StartTime/EndTime; 83602 StartTime not before EndTime; 83603 StartTime older than
-  18 months (Twilio keeps usage 18 months); 83604 Granularity=hour over more than 31 days;
-  83605 StartTime in the future.
+- 83600 a parameter failed validation: an unparseable StartTime/EndTime, StartTime not before EndTime,
+  StartTime in the future, a bad Group/Granularity/Network;
+- 83601 Granularity=day with a StartTime/EndTime given off midnight UTC; 83602 Granularity=hour with one
+  given off the hour;
+- 83603 Group=sim over more than 31 days;
+- 83604 a window longer than its Granularity allows: all 18 months, day 3 months, hour 31 days;
+- 83605 StartTime more than 18 months before the start of the current UTC day.
 - sim_sid / fleet_sid / network_sid / iso_country are set only when grouped by, or filtered on, them.
 """
 
@@ -51,28 +55,84 @@ def _parse(value: str, name: str) -> datetime:
     try:
         dt = datetime.fromisoformat(value.replace(" ", "+"))
     except ValueError:
-        raise ApiError(400, api.USAGE_BAD_TIME, f"Invalid {name}: '{value}' is not an ISO 8601 date-time")
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+        raise ApiError(
+            400, api.USAGE_INVALID_PARAM, f"Invalid {name}: '{value}' is not an ISO 8601 date-time"
+        )
+    try:
+        return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ApiError(400, api.USAGE_INVALID_PARAM, f"Invalid {name}: '{value}' is out of range")
+
+
+def _add_months(dt: datetime, months: int) -> datetime:
+    month = dt.month - 1 + months
+    year, month = dt.year + month // 12, month % 12 + 1
+    if not 1 <= year <= 9999:
+        return datetime.max.replace(tzinfo=UTC) if months > 0 else datetime.min.replace(tzinfo=UTC)
+    return dt.replace(year=year, month=month, day=min(dt.day, calendar.monthrange(year, month)[1]))
 
 
 def _month_before(dt: datetime) -> datetime:
-    year, month = (dt.year, dt.month - 1) if dt.month > 1 else (dt.year - 1, 12)
-    day = min(dt.day, calendar.monthrange(year, month)[1])
-    return dt.replace(year=year, month=month, day=day)
+    return _add_months(dt, -1)
 
 
-def window(q, at: datetime) -> tuple[datetime, datetime]:
+#: the longest window per Granularity (83604), in calendar months, or days for hour
+WINDOW_MONTHS = {"all": 18, "day": 3}
+HOUR_WINDOW_DAYS = 31
+SIM_GROUP_DAYS = 31
+
+
+def window(
+    q, at: datetime, *, group: str | None = None, granularity: str = "all"
+) -> tuple[datetime, datetime]:
+    """The [StartTime, EndTime) of a UsageRecords request, checked as Twilio documents (see the module)."""
     end = _parse(q["EndTime"], "EndTime") if q.get("EndTime") else at
     start = _parse(q["StartTime"], "StartTime") if q.get("StartTime") else _month_before(end)
     if start >= end:
-        raise ApiError(400, api.USAGE_START_AFTER_END, "StartTime must be before EndTime")
+        raise ApiError(400, api.USAGE_INVALID_PARAM, "StartTime must be before EndTime")
     if start > at:
-        raise ApiError(400, api.USAGE_START_IN_FUTURE, "StartTime cannot be in the future")
-    if start < at - timedelta(days=548):
-        raise ApiError(400, api.USAGE_TOO_OLD, "Usage older than 18 months is not available")
-    if q.get("Granularity") == "hour" and end - start > timedelta(days=31):
+        raise ApiError(400, api.USAGE_INVALID_PARAM, "StartTime cannot be in the future")
+    oldest = _add_months(at.replace(hour=0, minute=0, second=0, microsecond=0), -18)
+    if start < oldest:
         raise ApiError(
-            400, api.USAGE_WINDOW_TOO_LONG, "With Granularity=hour the time window can be at most 31 days"
+            400,
+            api.USAGE_TOO_OLD,
+            f"StartTime parameter is too far in the past. It must be within the last 18 months "
+            f"(not before {api.iso(oldest)})",
+        )
+    given = [(name, _parse(q[name], name)) for name in ("StartTime", "EndTime") if q.get(name)]
+    if granularity == "day":
+        for name, value in given:
+            if (value.hour, value.minute, value.second, value.microsecond) != (0, 0, 0, 0):
+                raise ApiError(
+                    400, api.USAGE_NOT_DAY_ALIGNED, f"{name} must be aligned to a UTC day boundary (midnight)"
+                )
+    if granularity == "hour":
+        for name, value in given:
+            if (value.minute, value.second, value.microsecond) != (0, 0, 0):
+                raise ApiError(
+                    400, api.USAGE_NOT_HOUR_ALIGNED, f"{name} must be aligned to a UTC hour boundary"
+                )
+    if group == "sim" and end - start > timedelta(days=SIM_GROUP_DAYS):
+        raise ApiError(
+            400,
+            api.USAGE_SIM_GROUP_TOO_LONG,
+            f"The maximum allowed query period is {SIM_GROUP_DAYS} days for group by sim queries",
+        )
+    too_long = (
+        end - start > timedelta(days=HOUR_WINDOW_DAYS)
+        if granularity == "hour"
+        else end > _add_months(start, WINDOW_MONTHS[granularity])
+    )
+    if too_long:
+        limit = (
+            f"{HOUR_WINDOW_DAYS} days" if granularity == "hour" else f"{WINDOW_MONTHS[granularity]} months"
+        )
+        raise ApiError(
+            400,
+            api.USAGE_WINDOW_TOO_LONG,
+            f"The requested query period exceeds the maximum allowed period for Granularity={granularity} "
+            f"({limit})",
         )
     return start, end
 
@@ -122,13 +182,19 @@ def record(period, up_rate: int, down_rate: int, dims: dict) -> dict:
 def list_usage(request, paging):
     """Returns (records, next_token, prev_token, filters)."""
     q = request.GET
-    group = api.p_enum(q, "Group", ["sim", "fleet", "network", "isoCountry"])
-    granularity = api.p_enum(q, "Granularity", ["hour", "day", "all"]) or "all"
+    try:
+        group = api.p_enum(q, "Group", ["sim", "fleet", "network", "isoCountry"])
+        granularity = api.p_enum(q, "Granularity", ["hour", "day", "all"]) or "all"
+    except ApiError as exc:
+        raise bad(exc.message, api.USAGE_INVALID_PARAM)
     network_sid = api.p_str(q, "Network")
     if network_sid is not None and not api.is_sid(network_sid, "HW"):
-        raise bad(f"Invalid Network: '{network_sid}' must be a SID matching ^HW[0-9a-fA-F]{{32}}$")
+        raise bad(
+            f"Invalid Network: '{network_sid}' must be a SID matching ^HW[0-9a-fA-F]{{32}}$",
+            api.USAGE_INVALID_PARAM,
+        )
     at = api.now()
-    start, end = window(q, at)
+    start, end = window(q, at, group=group, granularity=granularity)
     filters = {k: q.get(k) for k in ("Sim", "Fleet", "Network", "IsoCountry", "Group", "Granularity")}
     filters.update(StartTime=q.get("StartTime"), EndTime=q.get("EndTime"))
 

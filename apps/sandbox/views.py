@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -66,12 +67,29 @@ def endpoint(**handlers):
             handler = handlers.get(request.method.lower())
             if handler is None:
                 raise ApiError(405, api.METHOD_NOT_ALLOWED, f"Method {request.method} not allowed on {sub}")
+            if request.method == "POST":
+                try:
+                    request.POST  # noqa: B018 - parse the body here: a malformed one is a 400, not a 500
+                except MultiPartParserError as exc:
+                    raise api.bad(f"The request body cannot be parsed: {exc}")
+            _refuse_nul(request, kwargs)
             services.ensure_dispatcher()
             return handler(request, **kwargs)
         except ApiError as exc:
             return exc.response()
 
     return view
+
+
+def _refuse_nul(request, kwargs: dict) -> None:
+    """No parameter (query, body or path) may hold a NUL character: PostgreSQL text cannot store one, and no
+    SID, name or payload of the API has one. 400 (20001) instead of a database error."""
+    values = [*kwargs.values()]
+    for data in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+        for key, items in data.lists():
+            values += [key, *items]
+    if any("\x00" in str(value) for value in values):
+        raise api.bad("Parameters must not contain NUL characters")
 
 
 def ok(item: dict, status: int = 200) -> JsonResponse:
@@ -145,10 +163,21 @@ def sims_list(request):
 
 def sims_create(request):
     data = request.POST
+    for name in ("Iccid", "RegistrationCode"):
+        if not data.get(name):
+            raise bad(
+                f"Missing required parameter {name}: registering a Super SIM needs its Iccid and "
+                "RegistrationCode",
+                api.REGISTRATION_PARAM_MISSING,
+            )
     iccid = api.p_str(data, "Iccid", required=True, max_len=22)
     code = api.p_str(data, "RegistrationCode", required=True, max_len=20)
-    if Sim.objects.filter(iccid=iccid).exists():
-        raise bad(f"The SIM with ICCID {iccid} is already on this account", api.SIM_ALREADY_ON_ACCOUNT)
+    existing = Sim.objects.filter(iccid=iccid).values_list("sid", flat=True).first()
+    if existing:
+        raise bad(
+            f"The Super SIM already belongs to the requesting Account: Sim {existing} (ICCID {iccid})",
+            api.SIM_ALREADY_ON_ACCOUNT,
+        )
     with transaction.atomic():
         claimed = InventorySim.objects.filter(iccid=iccid, registration_code=code, claimed=False).update(
             claimed=True
@@ -197,8 +226,32 @@ def sim_update(request, sid):
     at = api.now()
     if unique_name is not None:
         sim.unique_name = unique_name
+    removing_fleet = "Fleet" in data and data["Fleet"] == "" and sim.fleet_id is not None
+    if (fleet_ref is not None or removing_fleet) and sim.status == "scheduled":
+        raise bad(
+            "The Super SIM's Fleet cannot be changed while its status is 'scheduled'",
+            api.FLEET_CHANGE_WHILE_SCHEDULED,
+        )
+    if removing_fleet:
+        if sim.status in ("ready", "active") and status != "inactive":
+            raise bad(
+                f"The Super SIM must be assigned to a Fleet while its status is '{sim.status}': give "
+                "another Fleet, or set its status to inactive in the same request",
+                api.FLEET_REMOVAL_NOT_ALLOWED,
+            )
+        sim.fleet = None
     if fleet_ref is not None:
-        sim.fleet = _by_sid_or_name(Fleet, fleet_ref, "HF", f"/v1/Fleets/{fleet_ref}")
+        fleet = (
+            Fleet.objects.filter(sid=fleet_ref).first()
+            if api.is_sid(fleet_ref, "HF")
+            else Fleet.objects.filter(unique_name=fleet_ref).first()
+        )
+        if fleet is None:
+            raise bad(
+                f"The Super SIM cannot be assigned to Fleet '{fleet_ref}': the Fleet could not be found",
+                api.FLEET_NOT_FOUND,
+            )
+        sim.fleet = fleet
     if callback_url is not None:
         sim.callback_url = callback_url
     if callback_method is not None:
@@ -283,7 +336,7 @@ def billing_periods(request, sim_sid):
 
 
 def sim_ip(sim: Sim) -> str:
-    return f"10.{64 + (sim.pk >> 16) % 64}.{(sim.pk >> 8) & 255}.{sim.pk & 255}"
+    return services.device_ip(sim)
 
 
 def ip_addresses(request, sim_sid):
@@ -526,8 +579,13 @@ def esims_create(request):
     callback_method = api.p_method(data, "CallbackMethod") or "POST"
     generate = api.p_bool(data, "GenerateMatchingId")
     eid = api.p_str(data, "Eid", max_len=32)
-    if eid is not None and not (eid.isdigit() and len(eid) == 32):
+    if eid is not None and not (eid.isascii() and eid.isdigit() and len(eid) == 32):
         raise bad(f"Invalid Eid: '{eid}' must be 32 digits")
+    if eid is None and not generate:
+        raise bad(
+            "An eSIM Profile needs an Eid (downloaded to that eUICC) or GenerateMatchingId=true "
+            "(an activation code for any eUICC)"
+        )
     at = api.now()
     rng = random.Random(secrets.randbits(64))  # noqa: S311
     iccid = new_iccid(rng)
@@ -538,7 +596,7 @@ def esims_create(request):
         iccid=iccid,
         eid=eid,
         status="new",
-        generate_matching_id=True if generate is None else generate,
+        generate_matching_id=bool(generate),  # an Eid alone gets no matching ID / activation code
         callback_url=callback_url,
         callback_method=callback_method,
         due_at=at + services.delay(),
@@ -679,7 +737,7 @@ def ip_create(request):
         sim=sim,
         payload=payload,
         payload_type=payload_type,
-        device_ip=sim_ip(sim),
+        device_ip=None,  # known once the command is sent to the device (services._command_step)
         device_port=port,
         callback_url=callback_url,
         callback_method=callback_method,
@@ -781,7 +839,7 @@ def inventory_control(request):
 @login_not_required
 def faults_control(request):
     try:
-        guard.authenticate(request)
+        guard.authenticate(request, any_scheme=True)
         if request.method == "GET":
             return JsonResponse(guard.faults_get())
         if request.method == "DELETE":

@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import orjson
 import requests
@@ -51,6 +51,7 @@ from .errors import (
     SuperSimServerError,
     error_from_response,
 )
+from .limits import page_size_cap
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,8 @@ class ClientConfig:
     token_renew_margin: float = 60.0
     page_size: int = MAX_PAGE_SIZE
     pool_maxsize: int = 16
+    #: whose published limits apply (:mod:`apps.supersim.limits`): ``"twilio"`` or ``"kore"``
+    provider: str = "twilio"
 
     @classmethod
     def from_settings(cls) -> ClientConfig:
@@ -88,9 +91,12 @@ class ClientConfig:
         else:
             username, password = getattr(s, "TWILIO_ACCOUNT_SID", ""), getattr(s, "TWILIO_AUTH_TOKEN", "")
         concurrency = 4  # requests in flight at once: sizes the HTTP pool below (not a deployment's choice)
+        base_url = str(s.SUPERSIM_API_BASE_URL).rstrip("/")
+        auth_mode = str(getattr(s, "SUPERSIM_AUTH_MODE", "basic") or "basic").lower()
         return cls(
-            base_url=str(s.SUPERSIM_API_BASE_URL).rstrip("/"),
-            auth_mode=str(getattr(s, "SUPERSIM_AUTH_MODE", "basic") or "basic").lower(),
+            base_url=base_url,
+            auth_mode=auth_mode,
+            provider=provider_of(base_url, auth_mode),
             username=username,
             password=password,
             kore_client_id=getattr(s, "KORE_CLIENT_ID", ""),
@@ -106,6 +112,15 @@ class ClientConfig:
             page_size=max(1, min(MAX_PAGE_SIZE, int(getattr(s, "SUPERSIM_PAGE_SIZE", MAX_PAGE_SIZE)))),
             pool_maxsize=max(8, 2 * concurrency + 4),
         )
+
+
+def provider_of(base_url: str, auth_mode: str) -> str:
+    """``"kore"`` when the client speaks to KORE (OAuth2 auth mode, or a ``korewireless.com`` host), else
+    ``"twilio"``: whose published limits (PageSize caps) the client keeps to."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    if auth_mode == "kore" or host == "korewireless.com" or host.endswith(".korewireless.com"):
+        return "kore"
+    return "twilio"
 
 
 @dataclass
@@ -138,6 +153,12 @@ class Page:
 class _Token:
     value: str
     expires_at: float  # time.monotonic()
+    lifetime: float = 3600.0  # expires_in as the token endpoint gave it
+
+    def fresh(self, margin: float) -> bool:
+        """Still usable for a while: more than ``margin`` seconds left (at most half its lifetime, so a
+        token shorter-lived than the margin is still used before it is renewed)."""
+        return self.expires_at - min(margin, self.lifetime / 2) > time.monotonic()
 
 
 _TOKENS: dict[tuple[str, str], _Token] = {}
@@ -229,7 +250,7 @@ class SuperSimClient:
                 if stale is not None:
                     if token.value != stale:  # another thread renewed it already
                         return token.value
-                elif token.expires_at - self.config.token_renew_margin > time.monotonic():
+                elif token.fresh(self.config.token_renew_margin):
                     return token.value
             token = self._request_token()
             _TOKENS[key] = token
@@ -271,8 +292,15 @@ class SuperSimClient:
             raise SuperSimAuthError(
                 "the token endpoint answered without access_token", status=response.status_code
             )
-        expires_in = float(body.get("expires_in") or 3600)
-        return _Token(value=value, expires_at=time.monotonic() + expires_in)
+        try:
+            expires_in = max(0.0, float(body.get("expires_in") or 3600))
+        except (TypeError, ValueError):
+            expires_in = 3600.0
+        if not isinstance(value, str) or not value:
+            raise SuperSimAuthError(
+                "the token endpoint answered without access_token", status=response.status_code
+            )
+        return _Token(value=value, expires_at=time.monotonic() + expires_in, lifetime=expires_in)
 
     def _sleep_for(self, attempt: int, retry_after: float | None = None) -> float:
         if retry_after is not None:
@@ -353,6 +381,10 @@ class SuperSimClient:
         )
         time.sleep(delay)
 
+    def page_size_cap(self, path: str) -> int:
+        """The largest PageSize the configured provider accepts on the list at ``path``."""
+        return page_size_cap(path, self.config.provider)
+
     # --- generic operations -------------------------------------------------------------------------------
     def fetch(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.call("GET", path, params=params).data
@@ -392,6 +424,8 @@ class SuperSimClient:
     ) -> Iterator[Page]:
         """Every page of a list, following ``meta.next_page_url``.
 
+        ``PageSize`` is ``page_size`` (default ``SUPERSIM_PAGE_SIZE``) capped by the provider's maximum for
+        this list (:meth:`page_size_cap`), so no list ever asks for more than the API accepts.
         ``prefetch=N`` downloads up to N pages ahead in a background thread while the caller works on the
         current one (the sync engine overlaps HTTP with database writes this way). An error while fetching is
         raised from the iterator at the point where the failed page would have come. ``transform`` replaces
@@ -400,7 +434,7 @@ class SuperSimClient:
         of the page before, while the next page is already on its way).
         """
         query = dict(params or {})
-        query["PageSize"] = max(1, min(MAX_PAGE_SIZE, page_size or self.config.page_size))
+        query["PageSize"] = max(1, min(self.page_size_cap(path), page_size or self.config.page_size))
 
         def fetched() -> Iterator[Page]:
             page = self.get_page(self.url(path), query)
@@ -431,7 +465,7 @@ class SuperSimClient:
     ) -> list[dict[str, Any]]:
         """All items of a (small) list, or the first ``limit``."""
         out: list[dict[str, Any]] = []
-        size = min(MAX_PAGE_SIZE, limit) if limit else None
+        size = min(self.page_size_cap(path), limit) if limit else None
         for page in self.iter_pages(path, params, page_size=size):
             out.extend(page.items)
             if limit is not None and len(out) >= limit:

@@ -570,9 +570,11 @@ class UsageQuery:
             query["Group"] = self.group
         return query
 
+    part: int = 0  # the n-th window of a query split by USAGE_WINDOW_DAYS
+
     @property
     def name(self) -> str:
-        return f"{self.group}/{self.granularity}"
+        return f"{self.group}/{self.granularity}" + (f"#{self.part}" if self.part else "")
 
 
 def _floor_hour(value: datetime) -> datetime:
@@ -597,15 +599,26 @@ def usage_window(*, now: datetime) -> tuple[datetime, datetime]:
     return start, _floor_day(now) + timedelta(days=1)
 
 
+#: the longest window of one daily UsageRecords query: the API refuses Group=sim over more than 31 days
+#: (Twilio error 83603) and Granularity=day over more than 3 months (83604)
+USAGE_WINDOW_DAYS = 31
+
+
 def usage_queries(*, now: datetime, daily_start: datetime) -> list[UsageQuery]:
     """Group=sim daily; account, fleet, network and isoCountry daily plus hourly for the last
-    ``SYNC_USAGE_HOURLY_DAYS`` days. Re-running the same window rewrites the same rows (upsert key)."""
+    ``SYNC_USAGE_HOURLY_DAYS`` days. A daily window longer than ``USAGE_WINDOW_DAYS`` is split into
+    consecutive windows of at most that many days. Re-running the same window rewrites the same rows
+    (upsert key)."""
     daily_end = _floor_day(now) + timedelta(days=1)
     hourly_end = _floor_hour(now) + timedelta(hours=1)
     hourly_start = _floor_hour(now - timedelta(days=int(settings.SYNC_USAGE_HOURLY_DAYS)))
-    queries = [UsageQuery("sim", "day", daily_start, daily_end)]
+    windows, start = [], daily_start
+    while start < daily_end:
+        windows.append((start, min(start + timedelta(days=USAGE_WINDOW_DAYS), daily_end)))
+        start = windows[-1][1]
+    queries = [UsageQuery("sim", "day", a, b, part) for part, (a, b) in enumerate(windows)]
     for group in ("account", "fleet", "network", "isoCountry"):
-        queries.append(UsageQuery(group, "day", daily_start, daily_end))
+        queries += [UsageQuery(group, "day", a, b, part) for part, (a, b) in enumerate(windows)]
         queries.append(UsageQuery(group, "hour", hourly_start, hourly_end))
     return queries
 

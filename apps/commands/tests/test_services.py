@@ -60,6 +60,7 @@ def test_ip_port_out_of_range_refused(db, operator, port):
 
 # --- over the sandbox ----------------------------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_sms_send_then_delivered(active_sim, operator):
     cmd = sms_command_send(sim_sid=active_sim.sid, payload="ping", user=operator)
     assert cmd.sid.startswith("HC") and cmd.status == "queued" and cmd.direction == "to_sim"
@@ -74,6 +75,7 @@ def test_sms_send_then_delivered(active_sim, operator):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_ip_send_binary_hex_then_received(active_sim, operator):
     cmd = ip_command_send(
         sim_sid=active_sim.sid,

@@ -182,6 +182,7 @@ def test_send_api_refusal_shown(client, operator, synced):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_send_ip_to_a_fleet_runs_a_job(client, operator, synced):
     from apps.sims.models import Sim
 

@@ -22,9 +22,23 @@ TOKEN = "test-auth-token"
 
 
 def signed_post(client, settings, name: str, params: dict, *, base: str = "http://testserver", **extra):
+    """POST a callback signed as the configured provider signs it (``WEBHOOK_SIGNATURE_SCHEME``): Twilio's
+    ``X-Twilio-Signature`` with the auth token, or KORE's ``kore-signature`` with the webhook secret (and a
+    ``kore-idempotency-token`` derived from the body, as a retried delivery repeats it)."""
     path = reverse(f"webhooks:{name}")
-    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(base + path, params)
     with TestCase.captureOnCommitCallbacks(execute=True):  # the processing task runs on commit
+        if settings.WEBHOOK_SIGNATURE_SCHEME == "kore":
+            body = urlencode(params)
+            signature = hashlib.sha256(f"{settings.KORE_WEBHOOK_SECRET}POST{base}{path}{body}".encode())
+            return client.post(
+                path,
+                body,
+                content_type="application/x-www-form-urlencoded",
+                HTTP_KORE_SIGNATURE=signature.hexdigest(),
+                HTTP_KORE_IDEMPOTENCY_TOKEN=hashlib.sha256(body.encode()).hexdigest()[:32],
+                **extra,
+            )
+        signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(base + path, params)
         return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature, **extra)
 
 
@@ -174,6 +188,7 @@ def test_kore_signature_and_idempotency_token(client, settings):
 
 # --- over the sandbox: the callbacks re-fetch the resource, never guess --------------------------------
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_sim_status_callback_scheduled_to_active(client, synced, settings):
     settings.PUBLIC_BASE_URL = ""
     sim = Sim.objects.filter(status__in=["ready", "inactive"], fleet__isnull=False).order_by("sid").first()
@@ -198,6 +213,7 @@ def test_sim_status_callback_scheduled_to_active(client, synced, settings):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_command_status_callback_for_our_command(client, active_sim, operator, settings):
     cmd = sms_command_send(sim_sid=active_sim.sid, payload="hello", user=operator)
     params = {
@@ -216,6 +232,7 @@ def test_command_status_callback_for_our_command(client, active_sim, operator, s
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_esim_status_callback(client, synced, settings):
     from apps.esims.models import EsimProfile
 
@@ -225,3 +242,32 @@ def test_esim_status_callback(client, synced, settings):
     profile = EsimProfile.objects.get(sid=answer["sid"])
     assert profile.status == "available"  # delay 0: the re-fetch sees the final state
     assert AuditEvent.objects.filter(action="esim_profile.status_callback", source="webhook").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
+def test_the_sandboxs_own_signed_callbacks_are_verified_and_applied(
+    active_sim, operator, settings, live_server, sandbox_provider
+):
+    """End to end: the sandbox delivers its status callbacks to the dashboard's webhook, signed as the
+    provider signs them (X-Twilio-Signature, or kore-signature + kore-idempotency-token), and the dashboard
+    verifies and applies them."""
+    from apps.sandbox import services as sandbox_services
+    from apps.sandbox.models import Callback
+
+    settings.PUBLIC_BASE_URL = live_server.url  # the URL the sandbox calls, and the one signed
+    cmd = sms_command_send(sim_sid=active_sim.sid, payload="hello", user=operator)
+    assert sandbox_services.run_due_transitions() >= 2  # queued -> sent -> delivered, a callback each
+    callbacks = list(Callback.objects.order_by("pk"))
+    assert [c.params["Status"] for c in callbacks] == ["sent", "delivered"]
+    assert all(c.delivered_at is not None and c.last_error == "" for c in callbacks)  # 2xx: verified
+    assert SmsCommand.objects.get(sid=cmd.sid).status == "delivered"
+    receipts = WebhookReceipt.objects.order_by("pk")
+    assert receipts.count() == 2
+    if sandbox_provider == "kore":
+        assert [r.idempotency_token for r in receipts] == [f"cb-{c.pk}" for c in callbacks]
+    # a delivery repeated by the provider (same signature, same idempotency token) changes nothing
+    Callback.objects.filter(pk=callbacks[-1].pk).update(delivered_at=None)
+    sandbox_services.deliver_callbacks()
+    assert WebhookReceipt.objects.count() == 2
+    assert SmsCommand.objects.get(sid=cmd.sid).status == "delivered"

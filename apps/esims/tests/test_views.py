@@ -114,6 +114,7 @@ def test_viewer_cannot_create_but_can_read(viewer_client):
 
 # --- create + live status over real HTTP ------------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_create_for_an_eid_then_watch_it_become_available(sandbox_api, operator_client, settings):
     seed_sandbox()
     settings.SANDBOX_SCHEDULE_DELAY_SECONDS = 0.6
@@ -156,6 +157,7 @@ def test_create_for_an_eid_then_watch_it_become_available(sandbox_api, operator_
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_create_with_a_generated_matching_id(sandbox_api, operator_client, settings):
     seed_sandbox()
     settings.SANDBOX_SCHEDULE_DELAY_SECONDS = 0

@@ -13,18 +13,23 @@ import pytest
 import requests
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-SPEC = json.loads((Path(__file__).resolve().parent.parent / "spec" / "twilio_supersim_v1.json").read_text())
+SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+SPECS = {
+    "twilio": json.loads((SPEC_DIR / "twilio_supersim_v1.json").read_text()),
+    "kore": json.loads((SPEC_DIR / "kore_supersim_v1.json").read_text()),
+}
+SPEC = SPECS["twilio"]
 
 
-def _inline(node):
+def _inline(node, spec):
     if isinstance(node, dict):
         if "$ref" in node:
             name = node["$ref"].rsplit("/", 1)[-1]
             rest = {k: v for k, v in node.items() if k != "$ref"}
-            return {**_inline(SPEC["components"]["schemas"][name]), **_inline(rest)}
-        return {k: _inline(v) for k, v in node.items()}
+            return {**_inline(spec["components"]["schemas"][name], spec), **_inline(rest, spec)}
+        return {k: _inline(v, spec) for k, v in node.items()}
     if isinstance(node, list):
-        return [_inline(v) for v in node]
+        return [_inline(v, spec) for v in node]
     return node
 
 
@@ -33,18 +38,21 @@ def _template_regex(template: str) -> re.Pattern:
 
 
 TEMPLATES = [(t, _template_regex(t)) for t in SPEC["paths"]]
+assert set(SPECS["kore"]["paths"]) == set(SPEC["paths"])  # the same 31 operations on the same paths
 
 
-def check_response(resp: requests.Response) -> dict | None:
-    """Validate a sandbox response against the spec's schema for its path, method and status."""
+def check_response(resp: requests.Response, provider: str = "twilio") -> dict | None:
+    """Validate a sandbox response against ``provider``'s spec file: the schema for its path, method and
+    status, and every property of the resource present (null where unknown)."""
+    spec = SPECS[provider]
     path = "/" + resp.request.path_url.split("/sandbox/", 1)[1].split("?")[0]
     template = next(t for t, rx in TEMPLATES if rx.match(path))
-    op = SPEC["paths"][template][resp.request.method.lower()]
+    op = spec["paths"][template][resp.request.method.lower()]
     assert str(resp.status_code) in op["responses"], (template, resp.status_code, resp.text)
     if resp.status_code == 204:
         assert resp.content == b""
         return None
-    schema = _inline(op["responses"][str(resp.status_code)]["content"]["application/json"]["schema"])
+    schema = _inline(op["responses"][str(resp.status_code)]["content"]["application/json"]["schema"], spec)
     body = resp.json()
     OAS30Validator(schema, format_checker=oas30_format_checker).validate(body)
     # every property of the resource is present (null where unknown)
@@ -87,6 +95,22 @@ def sandbox(live_server, settings):
     sb = Sandbox()
     sb.http.auth = (settings.SANDBOX_ACCOUNT_SID, settings.SANDBOX_AUTH_TOKEN)
     return sb
+
+
+def as_kore(sb, settings) -> None:
+    """Switch the sandbox ``sb`` to KORE mode: its session then authenticates with a bearer token."""
+    settings.SANDBOX_PROVIDER = "kore"
+    token = requests.post(
+        sb.url("/api-services/v1/auth/token"),
+        data={
+            "grant_type": "client_credentials",
+            "client_id": settings.SANDBOX_KORE_CLIENT_ID,
+            "client_secret": settings.SANDBOX_KORE_CLIENT_SECRET,
+        },
+        timeout=10,
+    ).json()["access_token"]
+    sb.http.auth = None
+    sb.http.headers["Authorization"] = f"Bearer {token}"
 
 
 class _Receiver(BaseHTTPRequestHandler):

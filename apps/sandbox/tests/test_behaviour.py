@@ -50,7 +50,7 @@ def test_esim_and_command_lifecycles(sandbox, settings, callback_server):
     settings.SANDBOX_SCHEDULE_DELAY_SECONDS = 10
     t0 = api.now()
     cb = {"CallbackUrl": callback_server.url + "/hook"}
-    esim = sandbox.post("/v1/ESimProfiles", cb).json()
+    esim = sandbox.post("/v1/ESimProfiles", {"GenerateMatchingId": "true", **cb}).json()
     assert esim["status"] == "new" and esim["activation_code"] is None
     sim = sandbox.get("/v1/Sims", params={"Status": "active"}).json()["sims"][0]
     sms = sandbox.post("/v1/SmsCommands", {"Sim": sim["sid"], "Payload": "hello", **cb}).json()

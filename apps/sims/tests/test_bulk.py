@@ -17,6 +17,7 @@ BULK = reverse("sims:sim_bulk")
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_bulk_activate_20_selected_sims_with_results_and_retry(sandbox_sims, operator_client, operator):  # noqa: F811
     sims = list(Sim.objects.order_by("sid")[:20])
     no_fleet = [s.sid for s in sims if s.fleet_id is None and s.status == "new"]

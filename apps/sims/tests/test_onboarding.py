@@ -145,6 +145,7 @@ def test_viewer_cannot_register_or_onboard(viewer_client):
 
 # --- register one SIM over real HTTP ----------------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_register_one_sim_with_name_fleet_and_status(sandbox_api, operator_client):
     (iccid, code), *_ = seed_sandbox()
     fleet = sync_fleets()[0]
@@ -355,6 +356,7 @@ def outcomes(job: Job) -> dict[str, tuple[str, str]]:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_csv_onboarding_job_and_rerun_of_the_same_file(sandbox_api, operator_client):
     pairs = seed_sandbox()
     fleets = sync_fleets()

@@ -41,6 +41,7 @@ def hx(client, url, data):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_status_change_and_scheduled_activation_until_the_poll_says_done(sandbox_sims, operator_client):
     sim = a_sim(status="inactive", fleet__isnull=False)
     url = reverse("sims:sim_update_status", kwargs={"sid": sim.sid})

@@ -40,6 +40,7 @@ def test_registry_order():
         ordered(["nope"])
 
 
+@pytest.mark.providers
 def test_full_sync_equals_the_sandbox_and_resync_changes_nothing(sandbox, settings):
     settings.SUPERSIM_PAGE_SIZE = 200  # few requests: this test is about content, paging is tested below
     runs = services.sync_all(source=SyncRun.Source.CLI)

@@ -60,6 +60,7 @@ def _totals_by(field: str, window: Window) -> dict[str, int]:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.providers
 def test_series_and_breakdowns_equal_the_sandbox_s_own_numbers(synced_usage, viewer_client):
     today = _day(timezone.now())
     window = Window(today - timedelta(days=4), today)  # whole past days only: nothing moves meanwhile

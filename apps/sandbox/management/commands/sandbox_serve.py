@@ -26,7 +26,8 @@ class Command(BaseCommand):
 Super SIM sandbox: {base}   (e.g. {base}/v1/Sims)
   Twilio Basic auth:   account SID {settings.SANDBOX_ACCOUNT_SID} / auth token {settings.SANDBOX_AUTH_TOKEN}
                        API key {settings.SANDBOX_API_KEY} / secret {settings.SANDBOX_API_SECRET}
-  KORE OAuth2:         POST {base}/oauth2/token grant_type=client_credentials
+  Provider:            {settings.SANDBOX_PROVIDER} (SANDBOX_PROVIDER=twilio|kore; kore: bearer tokens only)
+  KORE OAuth2:         POST {base}/api-services/v1/auth/token grant_type=client_credentials
     client id {settings.SANDBOX_KORE_CLIENT_ID} / secret {settings.SANDBOX_KORE_CLIENT_SECRET}
   Faults:              {base}/_control/faults (GET/POST JSON/DELETE) or manage.py sandbox_faults
   Point a client at it: SUPERSIM_API_BASE_URL={base}
