@@ -93,6 +93,10 @@ def site(db, admin_member, settings) -> Site:
         "usage:usage_overview",
         "sync:syncrun_list",
         "audit:auditevent_list",
+        "core:job_list",
+        "events:event_list",
+        "events:deadletter_list",
+        "accounts:user_list",
     ]
     details = [o.get_absolute_url() for k, o in objects.items() if k != "event"]
     details.append(reverse("audit:auditevent_detail", kwargs={"pk": event.pk}))
@@ -104,6 +108,12 @@ def site(db, admin_member, settings) -> Site:
         reverse("esims:esimprofile_create"),
         reverse("commands:sms_send"),
         reverse("commands:ip_send"),
+        reverse("accounts:user_create"),
+        reverse("accounts:user_detail", kwargs={"pk": admin_member.pk}),
+        reverse("accounts:password_change"),
+        reverse("accounts:mfa"),
+        reverse("api_pages:token_list"),
+        # not /api/v1/docs/: Swagger UI's own page (vendored, not our templates), checked in apps/api/tests
     ]
     return Site(
         objects=objects, list_pages=[reverse(n) for n in lists], detail_pages=details, other_pages=others
