@@ -19,6 +19,7 @@ URL_ROLES: dict[str, str] = {
     "accounts:login_code": ANONYMOUS,
     "accounts:logout": SIGNED_IN,
     "accounts:mfa": SIGNED_IN,
+    "accounts:mfa_policy": ADMIN,
     "accounts:mfa_confirm": SIGNED_IN,
     "accounts:mfa_recovery_codes": SIGNED_IN,
     "accounts:mfa_remove": SIGNED_IN,

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 
+from .models import SecurityPolicy
+
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
@@ -73,4 +75,14 @@ class CodeForm(forms.Form):
                 "autocapitalize": "off",
             }
         ),
+    )
+
+
+class MfaPolicyForm(forms.Form):
+    """Whom an admin asks two-factor login of (apps.accounts.mfa.mfa_policy_set)."""
+
+    mfa_required = forms.ChoiceField(
+        label="Two-factor login required of",
+        choices=SecurityPolicy.MfaRequired.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}),
     )

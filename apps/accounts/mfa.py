@@ -2,8 +2,10 @@
 
 Contract (keyword-only; ``request`` is for the audit entry and for django-axes):
 
-* :func:`mfa_required_for` - whether ``settings.MFA_REQUIRED`` (``none`` / ``admins`` / ``all``) asks this
-  user for a second factor even when they have none yet (then enrolment is forced at login).
+* :func:`mfa_policy` - whom a second factor is asked of (``none`` / ``admins`` / ``all``): the stricter of the
+  deployment's ``settings.MFA_REQUIRED`` (a floor) and the policy an admin set (:func:`mfa_policy_set`,
+  audited ``mfa.policy``); :func:`mfa_required_for` - whether it asks this user for a second factor even when
+  they have none yet (then enrolment is forced at login).
 * :func:`mfa_enrolled` - the user has a confirmed authenticator: every password login asks for a code.
 * :func:`totp_begin` - a new, unconfirmed authenticator (replacing an earlier unconfirmed one); its secret
   is shown as a QR code and as text (:func:`totp_provisioning`) until :func:`totp_confirm`.
@@ -36,7 +38,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import audit_record
 
-from .models import RecoveryCode
+from .models import RecoveryCode, SecurityPolicy
 from .permissions import ADMIN
 from .selectors import user_role_name
 
@@ -52,8 +54,41 @@ class MfaCodeRefused(Exception):
     """The code given is not right (or was already used)."""
 
 
+#: the policies, weakest first
+MFA_POLICIES = ("none", "admins", "all")
+
+
+def mfa_policy() -> str:
+    """``none``, ``admins`` or ``all``: the stricter of the deployment's floor and the admin's choice."""
+    stored = SecurityPolicy.objects.filter(pk=1).values_list("mfa_required", flat=True).first() or "none"
+    return max(settings.MFA_REQUIRED, stored, key=MFA_POLICIES.index)
+
+
+def mfa_policy_set(*, policy: str, by, request=None) -> str:
+    """An admin asks two-factor login of ``policy``'s users (``none`` / ``admins`` / ``all``); below the
+    deployment's ``MFA_REQUIRED`` it has no effect (the floor stays). Audited ``mfa.policy``; returns the
+    policy now in force. Who is concerned and has no second factor enrols at their next login."""
+    if policy not in MFA_POLICIES:
+        raise ValueError(f"unknown two-factor policy {policy!r}")
+    with transaction.atomic():
+        row, _ = SecurityPolicy.objects.select_for_update().get_or_create(pk=1)
+        before = {"mfa_required": row.mfa_required}
+        row.mfa_required = policy
+        row.save(update_fields=["mfa_required", "updated_at"])
+        audit_record(
+            action="mfa.policy",
+            user=by,
+            obj=row,
+            request=request,
+            before=before,
+            after={"mfa_required": policy},
+            message=f"two-factor login required of: {row.get_mfa_required_display()}",
+        )
+    return mfa_policy()
+
+
 def mfa_required_for(user) -> bool:
-    policy = settings.MFA_REQUIRED
+    policy = mfa_policy()
     if policy == "all":
         return True
     if policy == "admins":

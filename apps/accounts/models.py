@@ -53,3 +53,23 @@ class SsoIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} at {self.issuer}"
+
+
+class SecurityPolicy(models.Model):
+    """The dashboard's own security policy, set by an admin on the users page (one row). Two-factor login is
+    asked of whom the stricter of ``mfa_required`` and the deployment's ``MFA_REQUIRED`` names
+    (apps/accounts/mfa.py :func:`mfa_policy`)."""
+
+    class MfaRequired(models.TextChoices):
+        NONE = "none", "Nobody (each user chooses)"
+        ADMINS = "admins", "Admins"
+        ALL = "all", "Everyone"
+
+    mfa_required = models.CharField(max_length=10, choices=MfaRequired.choices, default=MfaRequired.NONE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "security policy"
+
+    def __str__(self) -> str:
+        return f"two-factor login required of: {self.get_mfa_required_display()}"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("2fa/remove/", mfa_views.MfaRemoveView.as_view(), name="mfa_remove"),
     path("users/", views.UserListView.as_view(), name="user_list"),
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
+    path("users/2fa-policy/", views.MfaPolicyView.as_view(), name="mfa_policy"),
     path("users/<int:pk>/", views.UserDetailView.as_view(), name="user_detail"),
     path("users/<int:pk>/role/", views.UserRoleView.as_view(), name="user_role"),
     path("users/<int:pk>/deactivate/", views.UserDeactivateView.as_view(), name="user_deactivate"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import PasswordChangeView
@@ -22,8 +23,8 @@ from apps.core.views import ObjectListView
 
 from . import services
 from .filtersets import UserFilterSet
-from .forms import UserCreateForm, UserRoleForm
-from .mfa import mfa_enrolled, mfa_required_for
+from .forms import MfaPolicyForm, UserCreateForm, UserRoleForm
+from .mfa import mfa_enrolled, mfa_policy, mfa_policy_set, mfa_required_for
 from .permissions import PERM_ADMIN, AdminRequiredMixin
 from .selectors import user_is_locked_out, user_list_queryset, user_role_name
 from .tables import UserTable
@@ -38,6 +39,34 @@ class UserListView(ObjectListView):
 
     def get_queryset(self):
         return user_list_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["mfa_policy_form"] = MfaPolicyForm(initial={"mfa_required": mfa_policy()})
+        context["mfa_floor"] = settings.MFA_REQUIRED
+        return context
+
+
+class MfaPolicyView(AdminRequiredMixin, View):
+    """An admin sets whom two-factor login is asked of (audited); back to the users list."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = MfaPolicyForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose nobody, admins or everyone.")
+            return redirect("accounts:user_list")
+        wanted = form.cleaned_data["mfa_required"]
+        in_force = mfa_policy_set(policy=wanted, by=request.user, request=request)
+        label = dict(MfaPolicyForm.base_fields["mfa_required"].choices)[in_force]
+        if in_force != wanted:
+            messages.warning(
+                request, f"Saved; this deployment requires more (MFA_REQUIRED): two-factor login of {label}."
+            )
+        else:
+            messages.success(request, f"Two-factor login is now required of: {label}.")
+        return redirect("accounts:user_list")
 
 
 def _detail_context(user, **extra) -> dict:

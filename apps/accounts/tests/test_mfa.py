@@ -252,3 +252,36 @@ def test_django_admin_login_goes_through_the_dashboards_login_and_its_second_fac
     assert step["Location"] == "/accounts/login/code/"
     assert client.post("/accounts/login/code/", {"code": next_code(totp)})["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_an_admin_requires_2fa_on_the_users_page_and_it_forces_enrolment(admin_role_client, viewer, client):
+    fresh = type(client)  # a browser of its own for each login (admin_role_client is ``client``, signed in)
+    assert b'id="mfa-policy-form"' in admin_role_client.get("/accounts/users/").content
+    answer = admin_role_client.post("/accounts/users/2fa-policy/", {"mfa_required": "admins"})
+    assert answer.status_code == 302 and answer["Location"] == "/accounts/users/"
+    event = AuditEvent.objects.get(action="mfa.policy")
+    assert (event.before, event.after, event.username) == (
+        {"mfa_required": "none"},
+        {"mfa_required": "admins"},
+        "admin1",
+    )
+    # an admin without a second factor enrols at the next login; a viewer is not asked
+    assert password_step(fresh(), "admin1")["Location"] == "/accounts/login/code/"
+    assert password_step(fresh(), "viewer1")["Location"] == "/"
+    admin_role_client.post("/accounts/users/2fa-policy/", {"mfa_required": "all"})
+    assert password_step(fresh(), "viewer1")["Location"] == "/accounts/login/code/"
+
+
+def test_the_deployments_floor_stays_whatever_an_admin_chooses(admin_role_client, settings):
+    settings.MFA_REQUIRED = "admins"
+    answer = admin_role_client.post("/accounts/users/2fa-policy/", {"mfa_required": "none"}, follow=True)
+    assert b"this deployment requires more (MFA_REQUIRED)" in answer.content
+    assert mfa.mfa_policy() == "admins"
+    admin_role_client.post("/accounts/users/2fa-policy/", {"mfa_required": "all"})
+    assert mfa.mfa_policy() == "all"
+
+
+def test_an_unknown_policy_changes_nothing(admin_role_client):
+    answer = admin_role_client.post("/accounts/users/2fa-policy/", {"mfa_required": "sometimes"}, follow=True)
+    assert b"Choose nobody, admins or everyone." in answer.content
+    assert mfa.mfa_policy() == "none" and not AuditEvent.objects.filter(action="mfa.policy").exists()
