@@ -1,6 +1,8 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
@@ -24,11 +26,14 @@ class NetworkFilterSet(LiveRowsMixin, BootstrapFilterSet):
     mnc = django_filters.CharFilter(
         method="filter_mnc", label="MNC", widget=forms.TextInput(attrs={"size": 3})
     )
-    nap = django_filters.ModelChoiceFilter(
-        queryset=live_choices(NetworkAccessProfile),
-        to_field_name="sid",
-        method="filter_nap",
-        label="Allowed by NAP",
+    # a NAP's SID in the query string (the REST API's schema says so: Network has no ``nap`` field to read)
+    nap = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelChoiceFilter(
+            queryset=live_choices(NetworkAccessProfile),
+            to_field_name="sid",
+            method="filter_nap",
+            label="Allowed by NAP",
+        )
     )
     removed = removed_filter()
 
