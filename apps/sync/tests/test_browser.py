@@ -44,5 +44,5 @@ def test_sync_now_and_a_run_page_with_a_back_link_keeping_the_filters(
     page.wait_for_url("**/sync/?*resource=fleets*")
     assert page.input_value("#id_resource") == "fleets"
     resources = page.locator("#syncrun-table tbody tr td:nth-child(2)").all_inner_texts()
-    assert resources and set(resources) == {"fleets"}
+    assert resources and set(resources) == {"Fleets"}  # the resource's label
     assert page.errors == []
