@@ -139,6 +139,9 @@
   }
   document.addEventListener("DOMContentLoaded", scrollRegions);
   window.addEventListener("resize", scrollRegions);
+  // at once when new content is in (a polled page swaps every second: no moment without the focus stop),
+  // and again once it has settled
+  document.body.addEventListener("htmx:afterSwap", scrollRegions);
   document.body.addEventListener("htmx:afterSettle", scrollRegions);
 
   // An htmx request that failed at the network or server level still tells the operator.
