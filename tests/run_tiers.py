@@ -5,7 +5,8 @@
 3. Headless Chromium (Playwright) against a live server: the browser tests.
 
 On a laptop a tier whose services are missing is reported and left out; with SUPERSIM_REQUIRE_ALL_TIERS=1
-(CI) it is a failure. Extra arguments are passed to pytest (e.g. ``make test ARGS="-k sims"``).
+(CI) it is a failure. Each tier is split over ``TEST_PROCESSES`` processes (default: the cores, at most
+4; ``TEST_PROCESSES=1`` runs it in one). Extra arguments are passed to pytest (``make test ARGS="-k sims"``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ REQUIRE = os.environ.get("SUPERSIM_REQUIRE_ALL_TIERS", "") not in ("", "0", "fal
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/supersim")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+#: test processes per tier (pytest-xdist); each has its own test database and Redis database
+#: (apps/core/testing.py), so they share nothing but the machine
+PROCESSES = int(os.environ.get("TEST_PROCESSES") or min(os.cpu_count() or 1, 4))
 
 
 def port_open(host: str, port: int) -> bool:
@@ -38,7 +42,8 @@ def pytest(args: list[str], env_extra: dict[str, str], title: str) -> int:
             env.pop(name, None)
     print(f"\n=== {title} ===", flush=True)
     started = time.time()
-    code = subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
+    split = ["-n", str(PROCESSES)] if PROCESSES > 1 else []
+    code = subprocess.call([sys.executable, "-m", "pytest", *split, *args], env=env)
     print(f"=== {title}: exit {code} in {time.time() - started:.0f}s ===", flush=True)
     return code
 

@@ -22,6 +22,24 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 REQUIRE_ALL_TIERS = os.environ.get("SUPERSIM_REQUIRE_ALL_TIERS", "") not in ("", "0", "false")
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 RESULTS_DIR = BASE_DIR / "test-results"
+#: the pytest-xdist worker running this process ("gw0", "gw1", ...), or "" when the run is not split
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _redis_url_of_this_worker(url: str, worker: str) -> str:
+    """``url`` with its database number moved by the xdist worker's index (``redis://h:6379/14`` for gw1 ->
+    ``/15``, modulo Redis's 16 databases), so that split test processes share no broker queue, lock or cache
+    (each already has its own test database: pytest-django suffixes its name with the worker id)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base + int(worker[2:])) % 16}"))
+
+
+if XDIST_WORKER and os.environ.get("REDIS_URL"):
+    # before Django reads its settings: this plugin is imported (``-p``) ahead of pytest-django's setup
+    os.environ["REDIS_URL"] = _redis_url_of_this_worker(os.environ["REDIS_URL"], XDIST_WORKER)
 
 
 def missing(reason: str):
@@ -288,7 +306,7 @@ def start_worker(*, name: str, env: dict[str, str], queue: str | None = None):
     """Start ``celery worker`` (solo pool) as a subprocess; returns ``(process, log file)`` — the log goes to
     ``test-results/celery-<name>.log``; the caller stops the process and closes the log."""
     RESULTS_DIR.mkdir(exist_ok=True)
-    log = open(RESULTS_DIR / f"celery-{name}.log", "w")  # noqa: SIM115 - closed by the caller
+    log = open(RESULTS_DIR / f"celery-{name}{XDIST_WORKER and '-' + XDIST_WORKER}.log", "w")  # noqa: SIM115 - closed by the caller
     cmd = [sys.executable, "-m", "celery", "-A", "supersim_admin", "worker", "-P", "solo", "-c", "1"]
     cmd += ["--without-gossip", "--without-mingle", "-l", "info", "-n", f"{name}-{os.getpid()}@%h"]
     if queue:

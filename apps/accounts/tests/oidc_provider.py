@@ -3,6 +3,7 @@ installed by ``npm ci`` from the committed lock on first use and started on a fr
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -27,6 +28,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _install_once(npm: str) -> None:
+    """``npm ci`` the provider unless installed; a file lock keeps split test processes from installing it
+    into the same folder at once."""
+    with open(FIXTURE / ".npm-ci.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (FIXTURE / "node_modules" / "oidc-provider").is_dir():
+            return
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=FIXTURE, capture_output=True, text=True, timeout=600
+        )
+        if done.returncode != 0:
+            pytest.fail(f"npm ci in {FIXTURE} failed: {done.stderr[-2000:]}")
+
+
 class Provider:
     def __init__(self, issuer: str, accounts_file: Path, process: subprocess.Popen):
         self.issuer, self.accounts_file, self.process = issuer, accounts_file, process
@@ -40,12 +55,7 @@ def start_provider(*, redirect_uri: str, post_logout_redirect_uri: str, tmp_path
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
         missing("node and npm are needed to run the test OpenID Connect provider")
-    if not (FIXTURE / "node_modules" / "oidc-provider").is_dir():
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=FIXTURE, capture_output=True, text=True, timeout=600
-        )
-        if done.returncode != 0:
-            pytest.fail(f"npm ci in {FIXTURE} failed: {done.stderr[-2000:]}")
+    _install_once(npm)
     port = _free_port()
     accounts = tmp_path / "oidc-accounts.json"
     accounts.write_text("{}", encoding="utf-8")
