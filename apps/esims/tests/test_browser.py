@@ -29,7 +29,7 @@ def test_operator_creates_a_profile_and_sees_its_qr_code(
     page, live_server, sandbox_api, operator, output_dir, settings
 ):
     call_command("sandbox_seed", sims=30, fleets=3, seed=7, stdout=io.StringIO())
-    settings.SANDBOX_SCHEDULE_DELAY_SECONDS = 1.5
+    settings.SANDBOX_SCHEDULE_DELAY_SECONDS = 3  # long enough to see it reserving on a loaded machine
     browser_login(page, live_server, "operator1")
     page.goto(f"{live_server.url}/esims/new/")
 
