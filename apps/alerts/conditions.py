@@ -244,12 +244,13 @@ def never_connected(rule: AlertRule, now: datetime) -> dict[Key, Firing]:
         .filter(status="active")
         .exclude(Exists(state.filter(Q(attached_at__isnull=False) | Q(session_at__isnull=False))))
         .exclude(Exists(_usage_with_data()))
-        .filter(Coalesce("date_updated", "date_created", "synced_at") < cutoff)
+        .annotate(since=Coalesce("date_updated", "date_created", "synced_at"))
+        .filter(since__lt=cutoff)
     )
     out = {}
-    for sid, name, iccid, fleet_sid, since in sims.annotate(
-        since=Coalesce("date_updated", "date_created", "synced_at")
-    ).values_list("sid", "unique_name", "iccid", "fleet_id", "since"):
+    for sid, name, iccid, fleet_sid, since in sims.values_list(
+        "sid", "unique_name", "iccid", "fleet_id", "since"
+    ):
         out[("sim", sid)] = Firing(
             label=_sim_label(name, iccid, sid),
             message=f"active since {since:%Y-%m-%d %H:%M} UTC and never connected",
