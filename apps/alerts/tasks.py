@@ -26,10 +26,9 @@ def retry_countdown(retries: int) -> float:
     return min(settings.ALERT_RETRY_BASE_SECONDS * (2**retries), settings.ALERT_RETRY_MAX_SECONDS)
 
 
-@shared_task(name="alerts.deliver", bind=True, acks_late=True, max_retries=None)
-def deliver_task(self, delivery_id: int) -> str:
-    """Send one delivery; a failed attempt is logged and retried after ``ALERT_RETRY_BASE_SECONDS`` * 2^n
-    (at most ``ALERT_DELIVERY_MAX_RETRIES`` times); the last failure marks it failed (and audits it)."""
+def _attempt(delivery_id: int, *, retries: int) -> str:
+    """One attempt of a pending delivery: ``"sent"``, ``"failed"`` (the last allowed attempt failed),
+    ``"retry"`` or ``"skipped"`` (gone, or no longer pending)."""
     from .channels import SendFailed, send
     from .models import Delivery
     from .services import delivery_record_attempt
@@ -41,19 +40,29 @@ def deliver_task(self, delivery_id: int) -> str:
     try:
         status = send(delivery)
     except SendFailed as exc:
-        final = self.request.retries >= settings.ALERT_DELIVERY_MAX_RETRIES
+        final = retries >= settings.ALERT_DELIVERY_MAX_RETRIES
         ms = int((time.monotonic() - started) * 1000)
         delivery_record_attempt(
             delivery=delivery, ok=False, http_status=exc.http_status, error=str(exc), ms=ms, final=final
         )
-        if final:
-            return "failed"
-        raise self.retry(countdown=retry_countdown(self.request.retries)) from None
-    delivery_record_attempt(
-        delivery=delivery,
-        ok=True,
-        http_status=status,
-        ms=int((time.monotonic() - started) * 1000),
-        final=True,
-    )
+        return "failed" if final else "retry"
+    ms = int((time.monotonic() - started) * 1000)
+    delivery_record_attempt(delivery=delivery, ok=True, http_status=status, ms=ms, final=True)
     return "sent"
+
+
+@shared_task(name="alerts.deliver", bind=True, acks_late=True, max_retries=None)
+def deliver_task(self, delivery_id: int) -> str:
+    """Send one delivery; a failed attempt is logged and retried after ``ALERT_RETRY_BASE_SECONDS`` * 2^n
+    seconds (capped at ``ALERT_RETRY_MAX_SECONDS``), at most ``ALERT_DELIVERY_MAX_RETRIES`` times; the last
+    failure marks it failed (and audits it). Run in-process (no broker), the retries follow at once."""
+    retries = self.request.retries
+    outcome = _attempt(delivery_id, retries=retries)
+    if outcome != "retry":
+        return outcome
+    if self.request.is_eager:
+        while outcome == "retry":
+            retries += 1
+            outcome = _attempt(delivery_id, retries=retries)
+        return outcome
+    raise self.retry(countdown=retry_countdown(retries))

@@ -169,10 +169,14 @@ def test_never_connected_after_activation():
     assert active_subjects(r) == {old.sid}
 
 
-def _event(sim, kind, at, n=[0]):
-    n[0] += 1
+def _event(sim, kind, at):
     return ConnectionEvent.objects.create(
-        event_sid=f"EZ{n[0]:032x}", ce_type=kind, type=kind, timestamp=at, sim_sid=sim.sid, iccid=sim.iccid
+        event_sid=f"EZ{ConnectionEvent.objects.count():032x}",
+        ce_type=kind,
+        type=kind,
+        timestamp=at,
+        sim_sid=sim.sid,
+        iccid=sim.iccid,
     )
 
 
