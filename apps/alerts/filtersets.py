@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.http import QueryDict
 
 from apps.core.filtersets import BootstrapFilterSet
 
@@ -33,8 +34,8 @@ class AlertFilterSet(BootstrapFilterSet):
         fields: list[str] = []
 
     def __init__(self, data=None, *args, **kwargs):
-        data = data.copy() if data is not None else None
-        if data is not None and not data.get("state"):
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        if not data.get("state"):
             data["state"] = "all" if data.get("id") else "active"  # a notification's link shows its alert
         super().__init__(data, *args, **kwargs)
 

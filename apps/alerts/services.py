@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -46,7 +47,7 @@ class RuleNotEvaluable(ValueError):
 
 def rule_state(rule: AlertRule) -> dict:
     state = {name: getattr(rule, name) for name in RULE_FIELDS}
-    state["threshold"] = str(rule.threshold) if rule.threshold is not None else None
+    state["threshold"] = f"{Decimal(rule.threshold):.2f}" if rule.threshold is not None else None
     if rule.pk:
         state["channels"] = sorted(rule.channels.values_list("name", flat=True))
     return state
@@ -54,7 +55,7 @@ def rule_state(rule: AlertRule) -> dict:
 
 def channel_state(channel: Channel) -> dict:
     state = {name: getattr(channel, name) for name in CHANNEL_FIELDS}
-    state["secret_set"] = bool(channel.secret)
+    state["signing_key_saved"] = bool(channel.secret)  # never the value (and no "secret" key: scrubbed)
     return state
 
 

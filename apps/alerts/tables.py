@@ -1,7 +1,9 @@
 import django_tables2 as tables
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 
 from apps.accounts.permissions import PERM_OPERATE
 from apps.core.tables import DateTimeColumn
@@ -56,12 +58,13 @@ class AlertTable(tables.Table):
     def render_state(self, value, record):
         snoozed = ""
         if record.snoozed_until and record.is_active and record.is_snoozed():
-            snoozed = format_html(' <span class="badge text-bg-secondary">snoozed</span>')
+            snoozed = mark_safe(' <span class="badge text-bg-secondary">snoozed</span>')  # noqa: S308
         return format_html('<span class="badge {}">{}</span>{}', record.state_badge_class, value, snoozed)
 
     def render_acknowledged_at(self, value, record):
         who = record.acknowledged_by.get_username() if record.acknowledged_by else ""
-        return format_html('{:%Y-%m-%d %H:%M} <span class="text-secondary">{}</span>', value, who)
+        when = date_filter(template_localtime(value), "Y-m-d H:i")
+        return format_html('{} <span class="text-secondary">{}</span>', when, who)
 
     def render_actions(self, record):
         if not getattr(self, "can_operate", False) or not record.is_active:
