@@ -27,7 +27,6 @@ class AlertFilterSet(BootstrapFilterSet):
         label="SIM",
         widget=forms.TextInput(attrs={"placeholder": "SID, ICCID or name"}),
     )
-    id = django_filters.NumberFilter(field_name="id", widget=forms.HiddenInput)
 
     class Meta:
         model = Alert

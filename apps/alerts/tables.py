@@ -41,12 +41,23 @@ class AlertTable(tables.Table):
 
     def before_render(self, request):
         self.can_operate = request.user.has_perm(PERM_OPERATE)
+        # URL patterns resolved once per page, not three times per row
+        self.urls = {
+            "ack": reverse("alerts:alert_acknowledge", kwargs={"pk": 0}).replace("/0/", "/{}/"),
+            "snooze": reverse("alerts:alert_snooze", kwargs={"pk": 0}).replace("/0/", "/{}/"),
+            "sim": reverse("sims:sim_detail", kwargs={"sid": "SID"}).replace("/SID/", "/{}/"),
+        }
 
     def render_rule(self, value, record):
         return record.rule.name
 
     def render_subject_label(self, value, record):
-        url = record.subject_url()
+        urls = getattr(self, "urls", None)
+        url = (
+            urls["sim"].format(record.subject_id)
+            if urls and record.subject_type == "sim"
+            else record.subject_url()
+        )
         label = value or record.subject_id
         kind = record.get_subject_type_display()
         if url:
@@ -69,8 +80,7 @@ class AlertTable(tables.Table):
     def render_actions(self, record):
         if not getattr(self, "can_operate", False) or not record.is_active:
             return ""
-        ack = reverse("alerts:alert_acknowledge", kwargs={"pk": record.pk})
-        snooze = reverse("alerts:alert_snooze", kwargs={"pk": record.pk})
+        ack, snooze = self.urls["ack"].format(record.pk), self.urls["snooze"].format(record.pk)
         buttons = []
         if record.state == Alert.State.OPEN:
             buttons.append(

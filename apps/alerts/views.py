@@ -29,9 +29,12 @@ class AlertListView(ObjectListView):
     table_class = AlertTable
     template_name = "alerts/alert_list.html"
     page_title = "Alerts"
+    per_page = 25  # an inbox: the newest first (?per_page= up to the usual maximum)
 
     def get_queryset(self):
-        return selectors.alert_list_queryset()
+        qs = selectors.alert_list_queryset()
+        one = self.request.GET.get("id", "")
+        return qs.filter(pk=int(one)) if one.isdigit() else qs  # a notification's link: that alert
 
 
 class AlertBellView(ViewerRequiredMixin, View):
