@@ -25,7 +25,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDay
+from django.db.models.functions import Cast, Coalesce, TruncDay
 
 from .models import SIM_CONDITIONS, AlertRule, Condition, Scope
 
@@ -131,7 +131,12 @@ def usage_percent(rule: AlertRule, now: datetime) -> dict[Key, Firing]:
     # used * 100 >= limit_mb * MB * percent, in integers (percent has 2 decimals)
     factor = int(percent * MB)
     rows = (
-        sims.annotate(used100=F("used") * 100, limit_scaled=F("fleet__data_limit") * Value(factor))
+        sims.annotate(
+            used100=F("used") * Value(100, output_field=BigIntegerField()),
+            # bigint: a 20 GB limit times 80 % in bytes does not fit PostgreSQL's integer
+            limit_scaled=Cast("fleet__data_limit", BigIntegerField())
+            * Value(factor, output_field=BigIntegerField()),
+        )
         .filter(used100__gte=F("limit_scaled"))
         .values_list("sid", "unique_name", "iccid", "fleet_id", "used", "fleet__data_limit")
     )
