@@ -96,6 +96,17 @@ def analyze() -> None:
             cursor.execute("ANALYZE")
 
 
+def condition_seconds(rule) -> float:
+    """The condition's query alone (what every evaluation pays, whatever changed)."""
+    from django.utils import timezone
+
+    from apps.alerts.conditions import evaluate as firing
+
+    t0 = time.perf_counter()
+    firing(rule, timezone.now())
+    return time.perf_counter() - t0
+
+
 def evaluate(rule, threshold) -> tuple[float, int, object]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -185,6 +196,9 @@ def main() -> None:
                 rule = AlertRule.objects.create(
                     name=f"bench {name}", condition="usage_percent", threshold=80, **scope
                 )
+                cond = condition_seconds(rule)
+                figures[f"eval_{name}_condition_s"] = round(cond, 3)
+                print(f"{'eval_' + name + '_condition (query only)':40} {cond:7.2f}")
                 for step, threshold in (("open", 80), ("steady", 80), ("resolve", 100)):
                     seconds, queries, result = evaluate(rule, threshold)
                     key = f"eval_{name}_{step}"

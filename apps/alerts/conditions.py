@@ -13,19 +13,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import (
-    BigIntegerField,
     Count,
-    DateTimeField,
     Exists,
-    F,
     Max,
     OuterRef,
     Q,
     Subquery,
-    Sum,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce, TruncDay
+from django.db.models.functions import Coalesce
 
 from .models import SIM_CONDITIONS, AlertRule, Condition, Scope
 
@@ -75,73 +70,90 @@ def _hours(delta: timedelta) -> float:
 
 
 # --- usage ---------------------------------------------------------------------------------------------
-def _period_start_day(now: datetime):
-    """Each SIM's current billing period start (synced BillingPeriods; else the calendar month, as
-    ``apps.usage.selectors.billing_period_start``), truncated to its UTC day: the usage records are daily."""
-    from apps.sims.models import BillingPeriod
-
-    month_start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    current = (
-        BillingPeriod.objects.filter(sim_id=OuterRef("sid"), start_time__lte=now)
-        .filter(Q(end_time__gt=now) | Q(end_time__isnull=True))
-        .order_by("-start_time")
-        .values("start_time")[:1]
-    )
-    return TruncDay(Coalesce(Subquery(current), Value(month_start, output_field=DateTimeField())), tzinfo=UTC)
+#: billing periods are monthly (a ready period at most 3 months): usage older than this is never in one
+PERIOD_LOOKBACK = timedelta(days=93)
 
 
-def _used_since(start_ref):
-    """Bytes of the SIM's daily usage records from ``start_ref`` (an expression over the outer SIM row)."""
-    from apps.usage.choices import Granularity, UsageGroup
+def _usage_rows(rule: AlertRule, now: datetime, *, since: datetime | None, having: str, params: list):
+    """``(sid, unique_name, iccid, fleet_sid, data_limit, used)`` of the scope's live SIMs whose daily usage
+    records from ``since`` - or, when ``since`` is None, from each SIM's current billing period start (else
+    the calendar month) - satisfy ``having`` (SQL over ``SUM(u.data_total)`` and ``f.data_limit``).
+
+    One statement: the SIMs joined to their records and grouped (PostgreSQL hashes the join; no subquery per
+    SIM), the period of each SIM from the newest current billing period (a daily record counts when it ends
+    after the period's start: the day the period starts in counts, as in ``sim_period_usage``)."""
+    from django.db import connection
+
+    from apps.fleets.models import Fleet
+    from apps.sims.models import BillingPeriod, Sim
     from apps.usage.models import UsageRecord
 
-    used = (
-        UsageRecord.objects.filter(
-            group=UsageGroup.SIM,
-            group_key=OuterRef("sid"),
-            granularity=Granularity.DAY,
-            period_start__gte=start_ref,
+    q = connection.ops.quote_name
+    dt_param = connection.ops.adapt_datetimefield_value
+    month_start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    sim, fleet, usage, bp = (m._meta.db_table for m in (Sim, Fleet, UsageRecord, BillingPeriod))
+    where = ["s.removed_at IS NULL"]
+    args: list = []
+    if rule.scope == Scope.FLEET:
+        where.append("s.fleet_sid = %s")
+        args.append(rule.fleet_id)
+    elif rule.scope == Scope.SIM:
+        where.append("s.sid = %s")
+        args.append(rule.sim_id)
+    elif rule.scope == Scope.TAG:
+        raise NotEvaluable("Tags do not exist yet: a rule cannot be scoped to a tag.")
+    period_join = ""
+    if since is not None:
+        window = "u.period_start >= %s"
+        window_args = [dt_param(since)]
+    else:
+        current = "b.start_time <= %s AND (b.end_time > %s OR b.end_time IS NULL)"
+        latest = (
+            f"SELECT 1 FROM {q(bp)} b WHERE b.sim_sid = s.sid AND {current} AND b.start_time > bp.start_time"  # noqa: S608, E501
         )
-        .order_by()
-        .values("group_key")
-        .annotate(total=Sum("data_total"))
-        .values("total")
-    )
-    return Coalesce(Subquery(used, output_field=BigIntegerField()), Value(0))
-
-
-def _has_billing_periods(sims) -> bool:
-    from apps.sims.models import BillingPeriod
-
-    return BillingPeriod.objects.filter(sim_id__in=sims.values("sid")).exists()
+        period_join = (  # names from the models, values bound
+            f"LEFT JOIN {q(bp)} bp ON bp.sim_sid = s.sid AND {current.replace('b.', 'bp.')} AND NOT EXISTS ("
+            f"{latest})"
+        )
+        args = [dt_param(now)] * 4 + args
+        window = (
+            "u.period_start >= %s AND COALESCE(u.period_end, u.period_start) > COALESCE(bp.start_time, %s)"
+        )
+        window_args = [dt_param(now - PERIOD_LOOKBACK), dt_param(month_start)]
+    # names from the models and constant fragments; every value is bound
+    sql = f"""
+        SELECT s.sid, s.unique_name, s.iccid, s.fleet_sid, f.data_limit, SUM(u.data_total)
+        FROM {q(sim)} s
+        LEFT JOIN {q(fleet)} f ON f.sid = s.fleet_sid
+        {period_join}
+        JOIN {q(usage)} u ON u.group_key = s.sid AND u.{q("group")} = 'sim' AND u.granularity = 'day'
+            AND {window}
+        WHERE {" AND ".join(where)}
+        GROUP BY s.sid, s.unique_name, s.iccid, s.fleet_sid, f.data_limit
+        HAVING {having}
+    """  # noqa: S608
+    # the period join's parameters come first in the text, then the usage window's, then the scope's
+    scope_args = args[4:] if since is None else args
+    head = args[:4] if since is None else []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*head, *window_args, *scope_args, *params])
+        return cursor.fetchall()
 
 
 def usage_percent(rule: AlertRule, now: datetime) -> dict[Key, Firing]:
     """SIMs whose data used in their current billing period is at least ``threshold`` % of their fleet's
-    data limit (SIMs of fleets without a limit are not concerned). Two queries."""
+    data limit (SIMs of fleets without a limit are not concerned). One query."""
     percent = Decimal(rule.threshold or 0)
-    sims = scope_sims(rule).filter(fleet__data_limit__gt=0)
-    month_start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    if _has_billing_periods(sims):
-        sims = sims.annotate(period_day=_period_start_day(now)).annotate(
-            used=_used_since(OuterRef("period_day"))
-        )
-    else:  # no SIM of the scope has a synced billing period: the calendar month for all (a cheaper plan)
-        sims = sims.annotate(used=_used_since(Value(month_start, output_field=DateTimeField())))
-    # used * 100 >= limit_mb * MB * percent, in integers (percent has 2 decimals)
-    factor = int(percent * MB)
-    rows = (
-        sims.annotate(
-            used100=F("used") * Value(100, output_field=BigIntegerField()),
-            # bigint: a 20 GB limit times 80 % in bytes does not fit PostgreSQL's integer
-            limit_scaled=Cast("fleet__data_limit", BigIntegerField())
-            * Value(factor, output_field=BigIntegerField()),
-        )
-        .filter(used100__gte=F("limit_scaled"))
-        .values_list("sid", "unique_name", "iccid", "fleet_id", "used", "fleet__data_limit")
+    factor = int(percent * MB)  # used * 100 >= limit_mb * MB * percent, in integers (2 decimals), bigint
+    rows = _usage_rows(
+        rule,
+        now,
+        since=None,
+        having="f.data_limit > 0 AND SUM(u.data_total) * 100 >= CAST(f.data_limit AS BIGINT) * %s",
+        params=[factor],
     )
     out = {}
-    for sid, name, iccid, fleet_sid, used, limit_mb in rows.iterator(chunk_size=5000):
+    for sid, name, iccid, fleet_sid, limit_mb, used in rows:
         pct = round(used * 100 / (limit_mb * MB), 1)
         out[("sim", sid)] = Firing(
             label=_sim_label(name, iccid, sid),
@@ -153,22 +165,14 @@ def usage_percent(rule: AlertRule, now: datetime) -> dict[Key, Firing]:
 
 
 def usage_mb(rule: AlertRule, now: datetime) -> dict[Key, Firing]:
-    """SIMs that used at least ``threshold`` MB today (UTC) or in their current billing period."""
+    """SIMs that used at least ``threshold`` MB today (UTC) or in their current billing period. One query."""
     limit = int(Decimal(rule.threshold or 0) * MB)
-    sims = scope_sims(rule)
     day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    if rule.usage_window == "day":
-        sims = sims.annotate(used=_used_since(Value(day, output_field=DateTimeField())))
-        what = "today"
-    elif _has_billing_periods(sims):
-        sims = sims.annotate(period_day=_period_start_day(now)).annotate(
-            used=_used_since(OuterRef("period_day"))
-        )
-        what = "this billing period"
-    else:
-        sims = sims.annotate(used=_used_since(Value(day.replace(day=1), output_field=DateTimeField())))
-        what = "this billing period"
-    rows = sims.filter(used__gte=limit).values_list("sid", "unique_name", "iccid", "fleet_id", "used")
+    today = rule.usage_window == "day"
+    rows = _usage_rows(
+        rule, now, since=day if today else None, having="SUM(u.data_total) >= %s", params=[limit]
+    )
+    what = "today" if today else "this billing period"
     return {
         ("sim", sid): Firing(
             label=_sim_label(name, iccid, sid),
@@ -176,7 +180,7 @@ def usage_mb(rule: AlertRule, now: datetime) -> dict[Key, Firing]:
             value=round(used / MB, 1),
             fleet_sid=fleet_sid or "",
         )
-        for sid, name, iccid, fleet_sid, used in rows.iterator(chunk_size=5000)
+        for sid, name, iccid, fleet_sid, _limit, used in rows
     }
 
 
