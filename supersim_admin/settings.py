@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "apps.sandbox",
     "apps.api",
     "apps.events",
+    "apps.alerts",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # connection events: prune past the retention; re-queue batches whose queueing was lost
     "events-prune": {"task": "events.prune", "schedule": 3600.0},
     "events-process-queued": {"task": "events.process_queued", "schedule": 300.0},
+    # alert rules evaluated (also after each usage sync and batch of connection events: apps.alerts.signals)
+    "alerts-evaluate": {
+        "task": "alerts.evaluate",
+        "schedule": float(env.int("ALERT_EVALUATE_SECONDS", default=300)),
+        "options": {"expires": 60.0},
+    },
 }
 # connection events are processed on a queue of their own (a worker of their own: docker-compose.yml)
 CELERY_TASK_ROUTES = {"events.*": {"queue": "events"}}
@@ -217,6 +224,28 @@ CONNECTION_EVENTS_PRUNE_BATCH = env.int("CONNECTION_EVENTS_PRUNE_BATCH", default
 # online = attached within this many minutes, or in a data session updated within the stale limit
 CONNECTION_EVENTS_ONLINE_MINUTES = env.int("CONNECTION_EVENTS_ONLINE_MINUTES", default=60)
 CONNECTION_EVENTS_SESSION_STALE_HOURS = env.int("CONNECTION_EVENTS_SESSION_STALE_HOURS", default=6)
+
+# Alerts (apps/alerts): evaluation triggers, deliveries (webhooks retried with backoff), digests.
+ALERT_EVALUATE_SECONDS = env.int("ALERT_EVALUATE_SECONDS", default=300)  # the beat schedule above
+ALERT_TRIGGER_DEBOUNCE_SECONDS = env.int("ALERT_TRIGGER_DEBOUNCE_SECONDS", default=30)
+ALERT_DELIVERY_MAX_RETRIES = env.int("ALERT_DELIVERY_MAX_RETRIES", default=5)
+ALERT_RETRY_BASE_SECONDS = env.float("ALERT_RETRY_BASE_SECONDS", default=30.0)  # doubled per retry
+ALERT_RETRY_MAX_SECONDS = env.float("ALERT_RETRY_MAX_SECONDS", default=1800.0)
+ALERT_WEBHOOK_TIMEOUT = env.float("ALERT_WEBHOOK_TIMEOUT", default=10.0)
+ALERT_CHANNEL_FAILING_AFTER = env.int("ALERT_CHANNEL_FAILING_AFTER", default=3)  # failed attempts in a row
+ALERT_DIGEST_LIST = env.int("ALERT_DIGEST_LIST", default=50)  # alerts listed in a digest message
+ALERT_DIGEST_MAX_IDS = 10_000  # alert ids a digest delivery keeps
+
+# Email (alert notifications): Django's SMTP backend, configured from the environment.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Super SIM Admin <alerts@localhost>")
 
 # --- The sandbox (API emulator) -------------------------------------------------------------------------
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)

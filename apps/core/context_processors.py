@@ -15,6 +15,7 @@ NAV_ITEMS = [
     ("Events", "events:event_list"),
     ("Sync", "sync:syncrun_list"),
     ("Jobs", "core:job_list"),
+    ("Alerts", "alerts:alert_list"),
     ("Audit log", "audit:auditevent_list"),
 ]
 #: entries shown to admins only, after the others

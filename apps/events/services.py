@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from .models import ConnectionEvent, DeadLetter, EventBatch, SimConnectionState
 from .parse import BadEvent, parse_event
+from .signals import connection_events_processed
 from .state import apply_event
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ def process_batch(batch_id: int) -> EventBatch | None:
         batch.status, batch.processed_at = EventBatch.Status.PROCESSED, now
         batch.stored, batch.duplicates, batch.dead = len(new), duplicates, len(dead)
         batch.save(update_fields=["status", "processed_at", "stored", "duplicates", "dead"])
+        connection_events_processed.send(sender=EventBatch, batch=batch)
     return batch
 
 

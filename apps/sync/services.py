@@ -41,6 +41,7 @@ from apps.supersim.errors import SuperSimError
 from .lock import Heartbeat, lock_held_by, lock_state, make_lock
 from .models import SyncRun
 from .registry import RESOURCES, SIM_DETAILS, Resource, ordered
+from .signals import sync_run_finished
 
 logger = logging.getLogger(__name__)
 _ORDER = {r.name: i for i, r in enumerate(ordered())}  # dependency order of the resources
@@ -429,6 +430,7 @@ def sync_resource(
         with relaxed_durability():
             status, error = runner(ctx, resource)
         _finish(run, status, error=error)
+        sync_run_finished.send(sender=SyncRun, run=run)
         if resource.kind == "usage" and status != SyncRun.Status.FAILED:
             from apps.usage.tasks import usage_warm_cache_task
 
