@@ -217,6 +217,10 @@ CONNECTION_EVENTS_PRUNE_BATCH = env.int("CONNECTION_EVENTS_PRUNE_BATCH", default
 # online = attached within this many minutes, or in a data session updated within the stale limit
 CONNECTION_EVENTS_ONLINE_MINUTES = env.int("CONNECTION_EVENTS_ONLINE_MINUTES", default=60)
 CONNECTION_EVENTS_SESSION_STALE_HOURS = env.int("CONNECTION_EVENTS_SESSION_STALE_HOURS", default=6)
+# the map of last-known locations: a tile server's URL template ({z}/{x}/{y}, optional {s}) where a deployment
+# has one (its origin is then allowed in the map page's CSP); empty: the vendored world outline
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 
 # --- The sandbox (API emulator) -------------------------------------------------------------------------
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
