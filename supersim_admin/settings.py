@@ -233,6 +233,8 @@ SANDBOX_KORE_CLIENT_SECRET = env_secret("SANDBOX_KORE_CLIENT_SECRET", default="s
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
 # connection events the sandbox posts (apps/sandbox/events.py): sink URLs, credentials in the user info
 SANDBOX_EVENT_SINKS = env.list("SANDBOX_EVENT_SINKS", default=[])
+# fault injection of those deliveries: the share of batches sent shuffled and then once more (0..1)
+SANDBOX_EVENT_FAULT_RATE = env.float("SANDBOX_EVENT_FAULT_RATE", default=0.0)
 # Whose API the sandbox plays: "twilio" (Basic auth, Twilio's spec) or "kore" (bearer tokens only, KORE's
 # spec and PageSize caps, callbacks signed with kore-signature).
 SANDBOX_PROVIDER = env.str("SANDBOX_PROVIDER", default="twilio").lower()
