@@ -49,7 +49,9 @@ def sim_timeline(sim_sid: str, *, limit: int = TIMELINE_EVENTS) -> list[Timeline
     first: each data session once (its events merged: start, end, duration, bytes of its newest event),
     attachments, rejections with their cause in words, and a network change wherever the network differs
     from the one of the event before it."""
-    events = list(ConnectionEvent.objects.filter(sim_sid=sim_sid).order_by("-timestamp", "-id")[:limit])
+    events = list(
+        ConnectionEvent.objects.filter(sim_sid=sim_sid).defer("data").order_by("-timestamp", "-id")[:limit]
+    )
     events.reverse()  # oldest first to merge sessions and see network changes
     items: list[TimelineItem] = []
     sessions: dict[str, TimelineItem] = {}

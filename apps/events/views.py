@@ -75,7 +75,7 @@ def ingest(request):
 class ConnectionEventListView(ObjectListView):
     """Every stored event, newest first; search by SIM, type, network, country and time."""
 
-    queryset = ConnectionEvent.objects.order_by("-timestamp", "-id")
+    queryset = ConnectionEvent.objects.defer("data").order_by("-timestamp", "-id")
     filterset_class = ConnectionEventFilterSet
     table_class = ConnectionEventTable
     template_name = "events/event_list.html"
@@ -94,7 +94,7 @@ class ConnectionEventCsvView(ViewerRequiredMixin, View):
     """The events of the current filter as CSV, streamed (formula cells neutralised)."""
 
     def get(self, request):
-        filterset = ConnectionEventFilterSet(request.GET, queryset=ConnectionEvent.objects.all())
+        filterset = ConnectionEventFilterSet(request.GET, queryset=ConnectionEvent.objects.defer("data"))
         queryset = filterset.qs if filterset.is_valid() else ConnectionEvent.objects.none()
         rows = selectors.export_rows(queryset)
         response = StreamingHttpResponse(csv_rows(selectors.EXPORT_HEADER, rows), content_type="text/csv")
