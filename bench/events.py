@@ -5,7 +5,14 @@ event is stored once (0 lost, 0 duplicated) after a replay of every batch.
 Run by hand (PostgreSQL + Redis needed, as in production):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/x REDIS_URL=redis://127.0.0.1:6379/15 \\
-        .venv/bin/python bench/events.py [--events 100000] [--batch 100] [--singles 5000] [--clients 4]
+        .venv/bin/python bench/events.py [--part ingest|reads|all] [--events 100000] [--batch 100] \\
+        [--singles 5000] [--clients 4] [--json PATH]
+
+``--part reads`` (bench/events_reads.py) fills a throw-away test database with ``--days`` days of
+``--per-day`` events a day for ``--small`` then ``--large`` SIMs and times the SIM timeline, the SIM list
+filtered by "offline > 24 h", the fleet health panel and the map's markers (server time, in-process
+client), with their query counts; then compares a btree and a BRIN on the events' time. ``--json PATH``
+writes every figure as one flat JSON object (each with the load average it was measured under).
 
 It creates a database of its own (``bench_events_<pid>``, dropped after) on the server of DATABASE_URL,
 serves the dashboard with gunicorn and the production settings (gunicorn.conf.py: gthread workers), posts
@@ -22,6 +29,7 @@ import json
 import multiprocessing
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -107,16 +115,40 @@ def wait_http(url: str, timeout: float = 60) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--singles", type=int, default=5000)
-    parser.add_argument("--sims", type=int, default=10_000)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--process-concurrency", type=int, default=2)
-    args = parser.parse_args()
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
 
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` and its children (gunicorn's master and workers) so far."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for child in [pid, *map(int, children)]:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def start_worker(env, concurrency: int, log) -> subprocess.Popen:
+    return subprocess.Popen(
+        [PY, "-m", "celery", "-A", "supersim_admin", "worker", "-Q", "events", "-l", "warning"]
+        + ["-c", str(concurrency), "--without-gossip", "--without-mingle"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: SIGKILL reaches the pool's children too
+    )
+
+
+def ingest(args, figures: dict) -> None:
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database_url.startswith("postgres") or not redis_url:
         raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL")
@@ -127,7 +159,8 @@ def main() -> None:
 
     with psycopg.connect(f"{base_url}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{db_name}"')
-    redis.Redis.from_url(redis_url).delete("events")
+    broker = redis.Redis.from_url(redis_url)
+    broker.delete("events")
     env = dict(
         os.environ,
         SUPERSIM_IGNORE_DOTENV="1",
@@ -148,6 +181,11 @@ def main() -> None:
         import django
 
         django.setup()
+        from django.core.cache import cache
+
+        from apps.events.services import KICK_KEY
+
+        cache.delete(KICK_KEY)
         port = free_port()
         (ROOT / "test-results").mkdir(exist_ok=True)
         log = open(ROOT / "test-results" / "bench-events-gunicorn.log", "w")  # noqa: SIM115
@@ -161,61 +199,107 @@ def main() -> None:
                 stderr=subprocess.STDOUT,
             )
         )
+        gunicorn = procs[-1].pid
         wait_http(f"http://127.0.0.1:{port}/health/")
         url = f"http://127.0.0.1:{port}/webhooks/connection-events/"
         workers = os.environ.get("WEB_CONCURRENCY", "3")
         threads = os.environ.get("GUNICORN_THREADS", "2")
         print(f"gunicorn {workers}x{threads} gthread, PostgreSQL {db_name}, {args.clients} client processes")
+        figures.update(gunicorn=f"{workers}x{threads} gthread", clients=args.clients, cores=os.cpu_count())
+
+        warm = make_bodies(args.clients * 50, 1, args.sims, start=10_000_000)  # each worker's first requests
+        post_all(url, warm, args.clients)
 
         bodies = make_bodies(args.events, args.batch, args.sims)
+        cpu = cpu_seconds(gunicorn)
         elapsed, lat = post_all(url, bodies, args.clients)
+        cpu = cpu_seconds(gunicorn) - cpu
+        figures.update(
+            batch_size=args.batch,
+            batch_events=args.events,
+            batch_events_per_s=round(args.events / elapsed),
+            batch_p50_ms=round(pct(lat, 0.5), 1),
+            batch_p99_ms=round(pct(lat, 0.99), 1),
+            batch_web_cpu_ms_per_post=round(cpu * 1000 / len(bodies), 2),
+            batch_load=load(),
+        )
         print(
             f"batches of {args.batch}: {args.events:,} events in {len(bodies):,} POSTs, {elapsed:.1f} s -> "
             f"{args.events / elapsed:,.0f} events/s; acceptance p50 {pct(lat, 0.5):.1f} ms, "
-            f"p99 {pct(lat, 0.99):.1f} ms"
+            f"p99 {pct(lat, 0.99):.1f} ms; gunicorn CPU {cpu * 1000 / len(bodies):.2f} ms/POST (load {load()})"
         )
         singles = make_bodies(args.singles, 1, args.sims, start=args.events)
+        cpu = cpu_seconds(gunicorn)
         elapsed, lat = post_all(url, singles, args.clients)
+        cpu = cpu_seconds(gunicorn) - cpu
+        figures.update(
+            single_posts=args.singles,
+            single_posts_per_s=round(args.singles / elapsed),
+            single_p50_ms=round(pct(lat, 0.5), 1),
+            single_p99_ms=round(pct(lat, 0.99), 1),
+            single_web_cpu_ms_per_post=round(cpu * 1000 / args.singles, 2),
+            single_load=load(),
+        )
         print(
             f"single events: {args.singles:,} POSTs in {elapsed:.1f} s -> {args.singles / elapsed:,.0f}/s; "
-            f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms"
+            f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms; gunicorn CPU "
+            f"{cpu * 1000 / args.singles:.2f} ms/POST (load {load()})"
         )
-        elapsed, lat = post_all(url, bodies, args.clients)
-        print(f"replay of every batch: {elapsed:.1f} s, p99 {pct(lat, 0.99):.1f} ms")
 
         from apps.events.models import ConnectionEvent, EventBatch
+        from apps.events.tasks import process_pending_task, process_queued_task
 
+        # processing, with a worker SIGKILLed part-way and every batch replayed meanwhile
         queued = EventBatch.objects.filter(status="queued").count()
         wlog = open(ROOT / "test-results" / "bench-events-worker.log", "w")  # noqa: SIM115
         started = time.perf_counter()
-        procs.append(
-            subprocess.Popen(
-                [PY, "-m", "celery", "-A", "supersim_admin", "worker", "-Q", "events", "-l", "warning"]
-                + ["-c", str(args.process_concurrency), "--without-gossip", "--without-mingle"],
-                cwd=ROOT,
-                env=env,
-                stdout=wlog,
-                stderr=subprocess.STDOUT,
-            )
+        worker = start_worker(env, args.process_concurrency, wlog)
+        while EventBatch.objects.filter(status="processed").count() < queued // 3:
+            time.sleep(0.2)
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        killed_at = EventBatch.objects.filter(status="processed").count()
+        elapsed_replay, lat = post_all(url, bodies, args.clients)
+        figures.update(replay_p99_ms=round(pct(lat, 0.99), 1), replay_load=load())
+        print(
+            f"worker SIGKILLed after {killed_at:,} of {queued:,} batches; replay of every batch: "
+            f"{elapsed_replay:.1f} s, p99 {pct(lat, 0.99):.1f} ms (load {load()})"
         )
+        worker = start_worker(env, args.process_concurrency, wlog)
+        procs.append(worker)
+        cache.delete(KICK_KEY)  # the killed worker's mark (it would expire within 30 s)
+        process_pending_task.delay()
         while EventBatch.objects.filter(status="queued").exists():
             time.sleep(0.5)
-        elapsed = time.perf_counter() - started
+            if time.perf_counter() - started > 1200:
+                break
+        elapsed = time.perf_counter() - started - elapsed_replay
         total = args.events * 2 + args.singles
+        figures.update(
+            process_events_per_s=round(total / elapsed), process_concurrency=args.process_concurrency,
+            process_load=load(),
+        )  # fmt: skip
         print(
-            f"processing ({args.process_concurrency} worker processes, incl. start-up): {queued:,} batches, "
-            f"{total:,} events (half replays) in {elapsed:.1f} s -> {total / elapsed:,.0f} events/s"
+            f"processing ({args.process_concurrency} worker processes, start-ups and the kill included): "
+            f"{queued + len(bodies):,} batches, {total:,} events (half replays) in {elapsed:.1f} s -> "
+            f"{total / elapsed:,.0f} events/s (load {load()})"
         )
+        assert process_queued_task  # the beat sweep that re-queues what a lost worker held (5 min)
         stored = ConnectionEvent.objects.count()
         unique = ConnectionEvent.objects.values("event_sid").distinct().count()
         expected = args.events + args.singles
+        figures.update(stored=stored, expected=expected, lost=expected - unique, duplicated=stored - unique)
         print(
             f"stored {stored:,} events, {unique:,} distinct, expected {expected:,}: "
             f"{'OK, 0 lost, 0 duplicated' if stored == unique == expected else 'MISMATCH'}"
         )
     finally:
         for proc in reversed(procs):
-            proc.terminate()
+            if proc.poll() is None:
+                if proc is not procs[0]:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                else:
+                    proc.terminate()
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -225,6 +309,64 @@ def main() -> None:
         connections.close_all()
         with psycopg.connect(f"{base_url}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+
+
+def reads(args, figures: dict) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supersim_admin.settings")
+    os.environ.setdefault("SUPERSIM_IGNORE_DOTENV", "1")
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("set DATABASE_URL (PostgreSQL)")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _testdb import throwaway_database
+    from events_reads import run
+
+    with throwaway_database("events") as name:
+        print(f"reads: {name}, {args.days} days x {args.per_day} events/day per SIM, load {load()}")
+        figures.update(
+            run(
+                small=args.small,
+                large=args.large,
+                days=args.days,
+                per_day=args.per_day,
+                requests=args.requests,
+            )
+        )
+        figures["reads_load"] = load()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=["ingest", "reads", "all"], default="all")
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--singles", type=int, default=5000)
+    parser.add_argument("--sims", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--process-concurrency", type=int, default=2)
+    parser.add_argument("--small", type=int, default=1000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--per-day", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--json", metavar="PATH", help="write the figures as one flat JSON object")
+    args = parser.parse_args()
+
+    figures: dict = {"bench": "events", "load_start": load()}
+    if args.part == "all":  # two processes: each part sets Django up its own way
+        for part in ("ingest", "reads"):
+            out = Path(f"/tmp/bench-events-{os.getpid()}-{part}.json")
+            argv = [a for a in sys.argv[1:] if not a.startswith("--json") and a not in ("all",)]
+            argv = [a for i, a in enumerate(argv) if not (a == "--part" or (i and argv[i - 1] == "--part"))]
+            subprocess.run([PY, __file__, "--part", part, "--json", str(out), *argv], check=True)
+            figures.update(json.loads(out.read_text()))
+            out.unlink()
+    elif args.part == "ingest":
+        ingest(args, figures)
+    else:
+        reads(args, figures)
+    figures["load_end"] = load()
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

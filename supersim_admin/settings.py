@@ -224,6 +224,10 @@ CONNECTION_EVENTS_PRUNE_BATCH = env.int("CONNECTION_EVENTS_PRUNE_BATCH", default
 # online = attached within this many minutes, or in a data session updated within the stale limit
 CONNECTION_EVENTS_ONLINE_MINUTES = env.int("CONNECTION_EVENTS_ONLINE_MINUTES", default=60)
 CONNECTION_EVENTS_SESSION_STALE_HOURS = env.int("CONNECTION_EVENTS_SESSION_STALE_HOURS", default=6)
+# the map of last-known locations: a tile server's URL template ({z}/{x}/{y}, optional {s}) where a deployment
+# has one (its origin is then allowed in the map page's CSP); empty: the vendored world outline
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 
 # Alerts (apps/alerts): evaluation triggers, deliveries (webhooks retried with backoff), digests.
 ALERT_EVALUATE_SECONDS = env.int("ALERT_EVALUATE_SECONDS", default=300)  # the beat schedule above
@@ -258,6 +262,8 @@ SANDBOX_KORE_CLIENT_SECRET = env_secret("SANDBOX_KORE_CLIENT_SECRET", default="s
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
 # connection events the sandbox posts (apps/sandbox/events.py): sink URLs, credentials in the user info
 SANDBOX_EVENT_SINKS = env.list("SANDBOX_EVENT_SINKS", default=[])
+# fault injection of those deliveries: the share of batches sent shuffled and then once more (0..1)
+SANDBOX_EVENT_FAULT_RATE = env.float("SANDBOX_EVENT_FAULT_RATE", default=0.0)
 # Whose API the sandbox plays: "twilio" (Basic auth, Twilio's spec) or "kore" (bearer tokens only, KORE's
 # spec and PageSize caps, callbacks signed with kore-signature).
 SANDBOX_PROVIDER = env.str("SANDBOX_PROVIDER", default="twilio").lower()

@@ -71,6 +71,8 @@ URL_ROLES: dict[str, str] = {
     "events:event_export_csv": VIEWER,
     "events:event_list": VIEWER,
     "events:health": VIEWER,
+    "events:map": VIEWER,
+    "events:map_markers": VIEWER,
     "events:sim_timeline": VIEWER,
     "esims:esimprofile_create": OPERATOR,
     "esims:esimprofile_detail": VIEWER,

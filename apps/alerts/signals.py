@@ -32,6 +32,6 @@ def _on_sync_run(sender, run, **kwargs) -> None:
 
 
 @receiver(connection_events_processed)
-def _on_events(sender, batch, **kwargs) -> None:
-    if batch.stored:
+def _on_events(sender, batches, **kwargs) -> None:
+    if any(batch.stored for batch in batches):
         _queue("events")

@@ -41,7 +41,7 @@ class EventBatch(models.Model):
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     mode = models.CharField(max_length=12)  # structured / batch / binary
     remote_addr = models.CharField(max_length=64, blank=True)
-    body = models.TextField()  # a JSON array of structured CloudEvents (binary mode converted)
+    body = models.TextField()  # as received: a CloudEvent or a JSON array of them (binary mode converted)
     size = models.PositiveIntegerField(default=0)  # bytes as received
     members = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

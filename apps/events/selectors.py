@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.sims.models import Sim
@@ -49,7 +49,9 @@ def sim_timeline(sim_sid: str, *, limit: int = TIMELINE_EVENTS) -> list[Timeline
     first: each data session once (its events merged: start, end, duration, bytes of its newest event),
     attachments, rejections with their cause in words, and a network change wherever the network differs
     from the one of the event before it."""
-    events = list(ConnectionEvent.objects.filter(sim_sid=sim_sid).order_by("-timestamp", "-id")[:limit])
+    events = list(
+        ConnectionEvent.objects.filter(sim_sid=sim_sid).defer("data").order_by("-timestamp", "-id")[:limit]
+    )
     events.reverse()  # oldest first to merge sessions and see network changes
     items: list[TimelineItem] = []
     sessions: dict[str, TimelineItem] = {}
@@ -233,3 +235,77 @@ def annotate_connection(records) -> None:
     for record in records:
         record.connection = states.get(record.sid)
         record.connection_online = bool(record.connection and record.connection.is_online(now))
+
+
+# --- map of last-known locations ------------------------------------------------------------------------
+MAP_MARKERS_MAX = 2000  # above this many located SIMs in view, the answer is a grid of server-side clusters
+MAP_GRID = 24  # cells across the view's wider side when clustering on the server
+
+
+def _bbox(value: str) -> tuple[float, float, float, float] | None:
+    """``west,south,east,north`` in degrees, clamped to the world; ``None`` if absent or not 4 numbers."""
+    try:
+        west, south, east, north = (float(v) for v in value.split(","))
+    except (AttributeError, ValueError):
+        return None
+    if any(v != v for v in (west, south, east, north)):  # NaN
+        return None
+    west, east = max(-180.0, min(west, 180.0)), max(-180.0, min(east, 180.0))
+    south, north = max(-90.0, min(south, 90.0)), max(-90.0, min(north, 90.0))
+    if west >= east or south >= north:
+        return None
+    return west, south, east, north
+
+
+def map_markers(*, bbox: str = "", fleet_sid: str = "", now=None, limit: int = MAP_MARKERS_MAX) -> dict:
+    """The last-known location of each SIM that reported one (in ``bbox``, of one fleet), bounded: up to
+    ``limit`` SIMs one marker each (sid, name, online, last seen, network); more than that, a grid of at most
+    ``MAP_GRID``² server-side clusters (mean position, count) and a message asking to zoom in. Two queries
+    (a count, then the markers or the grid) whatever the number of SIMs."""
+    from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, OuterRef, Subquery
+    from django.db.models.functions import Floor
+
+    now = now or timezone.now()
+    states = SimConnectionState.objects.filter(lat__isnull=False, lon__isnull=False)
+    box = _bbox(bbox)
+    if box:
+        west, south, east, north = box
+        states = states.filter(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
+    if fleet_sid:
+        states = states.filter(sim_sid__in=Sim.objects.filter(fleet_id=fleet_sid).values("sid"))
+    total = states.count()
+    answer = {"total": total, "clustered": False, "markers": [], "clusters": [], "message": ""}
+    if total <= limit:
+        name = Sim.objects.filter(sid=OuterRef("sim_sid")).values("unique_name")[:1]
+        online = ExpressionWrapper(SimConnectionState.objects.online_q(now), output_field=BooleanField())
+        rows = states.annotate(name=Subquery(name), online=online).values_list(
+            "sim_sid", "name", "lat", "lon", "online", "last_seen_at", "network_name", "iso_country"
+        )
+        answer["markers"] = [
+            {
+                "sid": sid,
+                "name": name or "",
+                "lat": lat,
+                "lon": lon,
+                "online": bool(is_online),
+                "last_seen": last_seen.isoformat() if last_seen else None,
+                "network": f"{network} ({country})" if network and country else network,
+            }
+            for sid, name, lat, lon, is_online, last_seen, network, country in rows.order_by("sim_sid")
+        ]
+        return answer
+    west, south, east, north = box or (-180.0, -90.0, 180.0, 90.0)
+    cell = max(east - west, north - south) / MAP_GRID
+    grid = (
+        states.annotate(gx=Floor((F("lon") - west) / cell), gy=Floor((F("lat") - south) / cell))
+        .values("gx", "gy")
+        .annotate(n=Count("sim_sid"), lat=Avg("lat"), lon=Avg("lon"))
+        .order_by("gx", "gy")
+    )
+    answer["clusters"] = [{"lat": g["lat"], "lon": g["lon"], "count": g["n"]} for g in grid]
+    answer["clustered"] = True
+    answer["message"] = (
+        f"{total:,} located SIMs in view, more than {limit:,}: shown as {len(answer['clusters']):,} groups; "
+        "zoom in to see each SIM."
+    )
+    return answer

@@ -42,15 +42,19 @@ def _binary_event(headers, body: bytes, content_type: str) -> dict:
 
 
 def receive(*, body: bytes, content_type: str, headers, remote_addr: str = "") -> EventBatch:
-    """Keep one delivery (structured event, batch or binary mode) as an :class:`EventBatch` and queue its
-    processing on the ``events`` queue once the row is committed. Raises :class:`IngestError` for a body
-    that is not JSON (or not an object / array), nothing stored."""
+    """Keep one delivery (structured event, batch or binary mode) as an :class:`EventBatch` and have it
+    processed on the ``events`` queue once the row is committed (:func:`queue_batch`). The body is kept as
+    received (only checked to be a JSON object or array, its members counted; binary mode is converted to a
+    structured event). Raises :class:`IngestError` for a body that is not JSON (or not an object / array),
+    nothing stored."""
     content_type = (content_type or "").split(";")[0].strip().lower()
     if headers.get("ce-type") or headers.get("ce-specversion"):
         members, mode = [_binary_event(headers, body, content_type)], "binary"
+        text = json.dumps(members, ensure_ascii=False, separators=(",", ":"))
     else:
         try:
-            value = json.loads(body)
+            text = body.decode("utf-8")
+            value = json.loads(text)
         except ValueError as exc:
             raise IngestError(f"the body is not JSON ({exc})") from exc
         if isinstance(value, list):
@@ -61,8 +65,7 @@ def receive(*, body: bytes, content_type: str, headers, remote_addr: str = "") -
             raise IngestError("expected a CloudEvent (a JSON object) or a batch (a JSON array)")
     if not members:
         raise IngestError("an empty batch")
-    text = json.dumps(members, ensure_ascii=False, separators=(",", ":"))
-    if "\\u0000" in text:
+    if "\\u0000" in text or "\x00" in text:
         raise IngestError("the body holds a NUL character")
     batch = EventBatch.objects.create(
         mode=mode, remote_addr=remote_addr[:64], body=text, size=len(body), members=len(members)
@@ -71,10 +74,57 @@ def receive(*, body: bytes, content_type: str, headers, remote_addr: str = "") -
     return batch
 
 
-def queue_batch(batch_id: int) -> None:
-    from .tasks import process_batch_task
+KICK_KEY = "events:processing"
+KICK_SECONDS = 30
+PENDING_BATCHES = 100  # batches merged into one processing transaction
 
-    process_batch_task.delay(batch_id)
+
+def queue_batch(batch_id: int) -> None:
+    """Have a committed batch processed. With a broker, one ``events.process_pending`` message at a time
+    (a Redis ``SET NX`` marks one as on its way: a burst of deliveries costs one message, and the worker
+    merges the batches it finds); eagerly (no broker: ``make run``, tests) the batch itself, now."""
+    from .tasks import process_batch_task, process_pending_task
+
+    if process_batch_task.app.conf.task_always_eager:
+        process_batch_task.delay(batch_id)
+        return
+    from django.core.cache import cache
+
+    if cache.add(KICK_KEY, 1, timeout=KICK_SECONDS):
+        process_pending_task.delay()
+
+
+def process_all_pending() -> int:
+    """What ``events.process_pending`` runs: process queued batches until none is left, then clear the
+    "on its way" mark and look once more (a batch committed while the mark was set found no message to
+    send). Returns the number of batches processed."""
+    from django.core.cache import cache
+
+    total = 0
+    while True:
+        done = process_pending()
+        total += done
+        if done:
+            continue
+        cache.delete(KICK_KEY)
+        done = process_pending()
+        total += done
+        if not done:
+            return total
+
+
+def process_pending(*, limit: int = PENDING_BATCHES) -> int:
+    """Process up to ``limit`` queued batches (oldest first; those another worker holds are skipped) in
+    one transaction. Returns how many."""
+    with transaction.atomic():
+        batches = list(
+            EventBatch.objects.select_for_update(skip_locked=True)
+            .filter(status=EventBatch.Status.QUEUED)
+            .order_by("id")[:limit]
+        )
+        if batches:
+            _process(batches)
+    return len(batches)
 
 
 def process_batch(batch_id: int) -> EventBatch | None:
@@ -89,45 +139,63 @@ def process_batch(batch_id: int) -> EventBatch | None:
         )
         if batch is None:
             return None
-        members = json.loads(batch.body)
-        parsed: dict[str, dict] = {}
-        ce_ids: set[str] = set()
-        dead = []
-        duplicates = 0
-        for position, member in enumerate(members):
+        _process([batch])
+    return batch
+
+
+def _process(batches: list[EventBatch]) -> None:
+    """The events of ``batches`` (locked, in this transaction) stored once each (a second copy in the same
+    or another batch, or already stored, is a duplicate of the batch it came in), their bad members kept as
+    dead letters, the SIMs' state moved, each batch marked processed with its counts."""
+    dead: list[DeadLetter] = []
+    parsed: list[tuple[EventBatch, dict]] = []
+    counts = {b.pk: {"stored": 0, "duplicates": 0, "dead": 0} for b in batches}
+    for batch in batches:
+        value = json.loads(batch.body)
+        for position, member in enumerate(value if isinstance(value, list) else [value]):
             try:
-                event = parse_event(member)
+                parsed.append((batch, parse_event(member)))
             except BadEvent as exc:
                 dead.append(
                     DeadLetter(batch=batch, position=position, reason=str(exc)[:255], member=_text(member))
                 )
-                continue
-            if event["event_sid"] in parsed or (event["ce_id"] and event["ce_id"] in ce_ids):
-                duplicates += 1
-                continue
-            parsed[event["event_sid"]] = event
-            if event["ce_id"]:
-                ce_ids.add(event["ce_id"])
-        known = set(
-            ConnectionEvent.objects.filter(event_sid__in=list(parsed)).values_list("event_sid", flat=True)
-        )
-        if ce_ids:
-            seen = set(ConnectionEvent.objects.filter(ce_id__in=list(ce_ids)).values_list("ce_id", flat=True))
-            known |= {sid for sid, e in parsed.items() if e["ce_id"] in seen}
-        new = [e for sid, e in parsed.items() if sid not in known]
-        duplicates += len(parsed) - len(new)
-        now = timezone.now()
-        ConnectionEvent.objects.bulk_create(
-            [ConnectionEvent(received_at=batch.received_at, batch_id=batch.pk, **e) for e in new],
-            ignore_conflicts=True,  # the same event stored meanwhile by another worker: skipped
-        )
-        DeadLetter.objects.bulk_create(dead)
-        update_states(new)
+                counts[batch.pk]["dead"] += 1
+    sids = {e["event_sid"] for _, e in parsed}
+    ce_ids = {e["ce_id"] for _, e in parsed if e["ce_id"]}
+    known = set(ConnectionEvent.objects.filter(event_sid__in=list(sids)).values_list("event_sid", flat=True))
+    known_ce = (
+        set(ConnectionEvent.objects.filter(ce_id__in=list(ce_ids)).values_list("ce_id", flat=True))
+        if ce_ids
+        else set()
+    )
+    new: list[ConnectionEvent] = []
+    fields: list[dict] = []
+    for batch, event in parsed:
+        if event["event_sid"] in known or (event["ce_id"] and event["ce_id"] in known_ce):
+            counts[batch.pk]["duplicates"] += 1
+            continue
+        known.add(event["event_sid"])
+        if event["ce_id"]:
+            known_ce.add(event["ce_id"])
+        counts[batch.pk]["stored"] += 1
+        new.append(ConnectionEvent(received_at=batch.received_at, batch_id=batch.pk, **event))
+        fields.append(event)
+    # the same event stored meanwhile by another worker: skipped
+    ConnectionEvent.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    DeadLetter.objects.bulk_create(dead, batch_size=1000)
+    update_states(fields)
+    now = timezone.now()
+    for batch in batches:
         batch.status, batch.processed_at = EventBatch.Status.PROCESSED, now
-        batch.stored, batch.duplicates, batch.dead = len(new), duplicates, len(dead)
-        batch.save(update_fields=["status", "processed_at", "stored", "duplicates", "dead"])
-        connection_events_processed.send(sender=EventBatch, batch=batch)
-    return batch
+        batch.stored, batch.duplicates, batch.dead = (
+            counts[batch.pk][k] for k in ("stored", "duplicates", "dead")
+        )
+    done = ["status", "processed_at", "stored", "duplicates", "dead"]
+    if len(batches) == 1:
+        batches[0].save(update_fields=done)
+    else:
+        EventBatch.objects.bulk_update(batches, done, batch_size=PENDING_BATCHES)
+    connection_events_processed.send(sender=EventBatch, batches=batches)
 
 
 def update_states(events: list[dict]) -> None:

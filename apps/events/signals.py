@@ -2,5 +2,6 @@
 
 from django.dispatch import Signal
 
-#: sent by :func:`apps.events.services.process_batch` after a batch was stored (``batch``: the EventBatch)
+#: sent after queued batches were processed, in their transaction (``batches``: the EventBatch rows, each
+#: with its ``stored`` / ``duplicates`` / ``dead`` counts)
 connection_events_processed = Signal()

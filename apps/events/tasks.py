@@ -16,9 +16,18 @@ def process_batch_task(batch_id: int) -> dict:
     return {"batch": batch_id, "stored": batch.stored, "duplicates": batch.duplicates, "dead": batch.dead}
 
 
+@shared_task(name="events.process_pending", acks_late=True)
+def process_pending_task() -> int:
+    """Process every queued batch, many per transaction (apps.events.services.process_all_pending)."""
+    from .services import process_all_pending
+
+    return process_all_pending()
+
+
 @shared_task(name="events.process_queued")
 def process_queued_task() -> int:
-    """Queue every batch still queued (a broker lost a message, or the web process died before queueing)."""
+    """Queue every batch still queued for 5 minutes (a broker lost a message, a worker was killed holding
+    it, or the web process died before queueing)."""
     from datetime import timedelta
 
     from django.utils import timezone

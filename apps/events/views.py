@@ -75,7 +75,7 @@ def ingest(request):
 class ConnectionEventListView(ObjectListView):
     """Every stored event, newest first; search by SIM, type, network, country and time."""
 
-    queryset = ConnectionEvent.objects.order_by("-timestamp", "-id")
+    queryset = ConnectionEvent.objects.defer("data").order_by("-timestamp", "-id")
     filterset_class = ConnectionEventFilterSet
     table_class = ConnectionEventTable
     template_name = "events/event_list.html"
@@ -94,7 +94,7 @@ class ConnectionEventCsvView(ViewerRequiredMixin, View):
     """The events of the current filter as CSV, streamed (formula cells neutralised)."""
 
     def get(self, request):
-        filterset = ConnectionEventFilterSet(request.GET, queryset=ConnectionEvent.objects.all())
+        filterset = ConnectionEventFilterSet(request.GET, queryset=ConnectionEvent.objects.defer("data"))
         queryset = filterset.qs if filterset.is_valid() else ConnectionEvent.objects.none()
         rows = selectors.export_rows(queryset)
         response = StreamingHttpResponse(csv_rows(selectors.EXPORT_HEADER, rows), content_type="text/csv")
@@ -132,3 +132,50 @@ class FleetHealthView(ViewerRequiredMixin, View):
     def get(self, request):
         fleet = request.GET.get("fleet", "").strip()[:34]
         return render(request, "events/_health.html", {"health": selectors.fleet_health(fleet_sid=fleet)})
+
+
+def tile_origin(url: str) -> str:
+    """The origin of a tile URL template for the CSP (``https://{s}.tile.example.org/{z}/{x}/{y}.png`` ->
+    ``https://*.tile.example.org``), ``""`` for none or a URL that is not http(s)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}.", "sub-domain-placeholder."))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = parts.hostname.replace("sub-domain-placeholder.", "*.")
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+
+
+class MapView(ViewerRequiredMixin, View):
+    """The last-known location of each SIM on a map (Leaflet, markers clustered): on the vendored world
+    outline, or on the tiles of ``MAP_TILE_URL`` where a deployment has a tile server (its origin is then
+    allowed in the page's CSP ``img-src``, and only then)."""
+
+    def get(self, request):
+        from apps.core.middleware import CONTENT_SECURITY_POLICY
+
+        tile_url = settings.MAP_TILE_URL
+        context = {
+            "page_title": "Map of last-known locations",
+            "tile_url": tile_url,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            "fleet": request.GET.get("fleet", "").strip()[:34],
+        }
+        response = render(request, "events/map.html", context)
+        origin = tile_origin(tile_url)
+        if origin:
+            response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+                "img-src 'self' data:", f"img-src 'self' data: {origin}"
+            )
+        return response
+
+
+class MapMarkersView(ViewerRequiredMixin, View):
+    """``GET ?bbox=west,south,east,north&fleet=HF...``: the map's markers as JSON
+    (:func:`apps.events.selectors.map_markers`: bounded, clustered on the server past a cap)."""
+
+    def get(self, request):
+        data = selectors.map_markers(
+            bbox=request.GET.get("bbox", "")[:200], fleet_sid=request.GET.get("fleet", "").strip()[:34]
+        )
+        return JsonResponse(data)

@@ -4,6 +4,7 @@ htmx), a rejection posted to the webhook meanwhile appears on refresh, then the 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 import requests
@@ -67,4 +68,29 @@ def test_viewer_follows_a_sim_timeline(page, live_server, viewer, settings, outp
     page.wait_for_url("**type=attachment.rejected*")
     page.wait_for_function("() => document.querySelectorAll('#events-table tbody tr').length === 1")
     assert "Attachment rejected" in page.inner_text("#events-table tbody")
+    assert page.errors == []
+
+
+def test_map_of_last_known_locations_draws_offline(page, live_server, viewer, output_dir):
+    from apps.core.testing import assert_accessible
+    from apps.events.services import process_batch, receive
+
+    now = timezone.now()
+    sims = [SimFactory(unique_name=f"map-{i}") for i in range(3)]
+    members = [
+        cloud_event(
+            "attachment.accepted", sim_sid=s.sid, at=now, location={"lat": 52.5 + i / 100, "lon": 13.4}
+        )
+        for i, s in enumerate(sims)
+    ]
+    process_batch(receive(body=json.dumps(members).encode(), content_type="application/json", headers={}).pk)
+
+    browser_login(page, live_server, viewer.username)
+    page.goto(f"{live_server.url}/events/map/")
+    page.wait_for_selector("#sim-map[data-loaded='3']")
+    page.locator("#sim-map path.map-land").first.wait_for()  # the vendored outline, no tile server
+    page.locator("#sim-map .marker-cluster").first.wait_for()  # three SIMs close together: one cluster
+    assert "3 located SIMs in view" in page.inner_text("#sim-map-status")
+    assert_accessible(page, "map")
+    page.screenshot(path=str(output_dir / "events-map.png"))
     assert page.errors == []

@@ -218,3 +218,37 @@ def test_sim_list_filters_by_connection(viewer_client, seeded):
     assert 'data-online="">never<' in page
     export = viewer_client.get(reverse("sims:sim_export_csv"), {"connection": "online"})
     assert sim.sid in b"".join(export.streaming_content).decode()
+
+
+def test_map_markers_are_bounded_and_the_tile_origin_is_allowed_only_when_set(viewer_client, settings):
+    from apps.events import selectors
+
+    now = timezone.now()
+    sims = [SimFactory(unique_name=f"truck-{i}") for i in range(3)]
+    where = [(52.52, 13.40), (48.85, 2.35), (-33.86, 151.21)]  # Berlin, Paris, Sydney
+    ingest(
+        *[
+            cloud_event(
+                "attachment.accepted", sim_sid=s.sid, at=now, location={"cell_id": "1", "lat": la, "lon": lo}
+            )
+            for s, (la, lo) in zip(sims, where, strict=True)
+        ]
+    )
+    url = reverse("events:map_markers")
+    data = viewer_client.get(url).json()
+    assert data["total"] == 3 and not data["clustered"]
+    assert {(m["name"], m["online"]) for m in data["markers"]} == {(f"truck-{i}", True) for i in range(3)}
+    europe = viewer_client.get(url, {"bbox": "-10,35,30,60"}).json()
+    assert {m["name"] for m in europe["markers"]} == {"truck-0", "truck-1"}
+    assert viewer_client.get(url, {"bbox": "nonsense"}).json()["total"] == 3  # ignored, never a 500
+    grid = selectors.map_markers(limit=2)
+    assert grid["clustered"] and not grid["markers"] and sum(c["count"] for c in grid["clusters"]) == 3
+    assert "zoom in" in grid["message"]
+
+    page = viewer_client.get(reverse("events:map"))
+    assert page.status_code == 200 and "countries-110m.json" in page.content.decode()
+    assert "img-src 'self' data:;" in page["Content-Security-Policy"]
+    settings.MAP_TILE_URL = "https://{s}.tiles.example.net/{z}/{x}/{y}.png"
+    page = viewer_client.get(reverse("events:map"))
+    assert "img-src 'self' data: https://*.tiles.example.net;" in page["Content-Security-Policy"]
+    assert 'data-tile-url="https://{s}.tiles.example.net/{z}/{x}/{y}.png"' in page.content.decode()
