@@ -6,7 +6,7 @@ import django_tables2 as tables
 import pytest
 from django.test import RequestFactory
 
-from apps.core.tables import SelectColumn
+from apps.core.tables import BaseTable, SelectColumn
 
 
 class Record:
@@ -14,7 +14,7 @@ class Record:
         self.sid = sid
 
 
-class PickTable(tables.Table):
+class PickTable(BaseTable):
     pick = SelectColumn(
         noun="thing", accessor="sid", attrs={"input": {"name": "sid", "class": "form-check-input"}}
     )
@@ -38,7 +38,7 @@ def test_select_column_names_each_row_box_and_the_header_box():
 
 
 def test_select_column_keeps_labels_it_is_given():
-    class Named(tables.Table):
+    class Named(BaseTable):
         pick = SelectColumn(
             accessor="sid", attrs={"input": {"aria-label": "Pick me"}, "th__input": {"id": "all"}}
         )
