@@ -38,7 +38,7 @@ _last_hour: int | None = None
 
 
 def sinks() -> list[str]:
-    return [s for s in getattr(settings, "SANDBOX_EVENT_SINKS", []) or [] if s]
+    return [s for s in settings.SANDBOX_EVENT_SINKS or [] if s]
 
 
 def _sid(prefix: str, *parts) -> str:
