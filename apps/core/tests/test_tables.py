@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.utils import timezone
 
-from apps.core.tables import BaseTable, DateTimeColumn
+from apps.core.tables import BaseTable, DateTimeColumn, SelectColumn
 
 AT = dt.datetime(2024, 5, 1, 23, 30, 5, tzinfo=dt.UTC)
 
@@ -304,3 +304,61 @@ def test_td_attributes_with_callables_are_worked_out_per_row():
     theirs = Marked(records, template_name="django_tables2/bootstrap5.html").as_html(request)
     assert _tbody(html) == _tbody(theirs)
     assert 'data-name="a"' in html and 'data-name="b"' in html and html.count('class="mono"') == 2
+
+
+# --- accessible names (WCAG 1.3.1, 4.1.2): row checkboxes and links of the shared table helpers ----
+class SidRecord:
+    def __init__(self, sid):
+        self.sid = sid
+
+
+class PickTable(BaseTable):
+    pick = SelectColumn(
+        noun="thing", accessor="sid", attrs={"input": {"name": "sid", "class": "form-check-input"}}
+    )
+    sid = tables.Column()
+
+
+def render(table) -> str:
+    request = RequestFactory().get("/")
+    return table.as_html(request)
+
+
+def test_select_column_names_each_row_box_and_the_header_box():
+    html = render(PickTable([SidRecord("XX1"), SidRecord("XX2")]))
+    rows = re.findall(r'<input [^>]*name="sid"[^>]*>', html)
+    assert len(rows) == 2
+    assert 'aria-label="Select thing XX1"' in rows[0] and 'value="XX1"' in rows[0]
+    assert 'aria-label="Select thing XX2"' in rows[1]
+    header = re.search(r"<th [^>]*>\s*(<input [^>]*>)", html).group(1)
+    assert 'aria-label="Select every thing on this page"' in header
+    assert 'name="sid"' not in header  # the header box selects, it is not submitted
+
+
+def test_select_column_keeps_labels_it_is_given():
+    class Named(BaseTable):
+        pick = SelectColumn(
+            accessor="sid", attrs={"input": {"aria-label": "Pick me"}, "th__input": {"id": "all"}}
+        )
+
+    html = render(Named([SidRecord("XX1")]))
+    assert 'aria-label="Pick me"' in html
+    assert re.search(
+        r'<input [^>]*id="all"[^>]*aria-label="Select every row on this page"', html
+    ) or re.search(r'<input [^>]*aria-label="Select every row on this page"[^>]*id="all"', html)
+
+
+@pytest.mark.django_db
+def test_esim_list_rows_have_a_labelled_box_and_one_named_link_per_profile():
+    from apps.esims.tables import EsimProfileTable
+    from apps.esims.tests.factories import EsimProfileFactory
+
+    esim = EsimProfileFactory()
+    html = render(EsimProfileTable([esim]))
+    assert f'aria-label="Select eSIM profile {esim.sid}"' in html
+    # no link nested in a link (the browser would split it into an empty link)
+    assert re.findall(r"<a [^>]*>(?:(?!</a>).)*<a ", html, flags=re.S) == []
+    assert (
+        len(re.findall(rf'<a [^>]*href="{re.escape(esim.get_absolute_url())}"[^>]*>{esim.sid}</a>', html))
+        == 1
+    )
