@@ -9,6 +9,7 @@ Every secret may also be given as ``NAME_FILE`` (a path whose content is the val
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import environ
@@ -184,6 +185,14 @@ SYNC_USAGE_INITIAL_DAYS = env.int("SYNC_USAGE_INITIAL_DAYS", default=90)
 SYNC_USAGE_HOURLY_DAYS = env.int("SYNC_USAGE_HOURLY_DAYS", default=2)
 # apps.sims: SIM counts per fleet and status, cached until a SIM is written (at most this long)
 SIM_COUNTS_CACHE_SECONDS = env.int("SIM_COUNTS_CACHE_SECONDS", default=60)
+# Code-level defaults (not read from the environment; tests override them): the onboarding CSV's limits,
+# the usage warning threshold (% of a fleet's data limit) and the usage cache, and how long after a command
+# is sent its page refreshes it from the API.
+ONBOARDING_CSV_MAX_BYTES = 5 * 1024 * 1024
+ONBOARDING_CSV_MAX_ROWS = 20_000
+USAGE_WARNING_PERCENT = 80
+USAGE_CACHE_SECONDS = 3600
+COMMANDS_REFRESH_AFTER_SECONDS = 5
 
 # --- The Super SIM API (Twilio or KORE) -----------------------------------------------------------------
 SUPERSIM_API_BASE_URL = env.str("SUPERSIM_API_BASE_URL", default="https://supersim.twilio.com").rstrip("/")
@@ -274,6 +283,10 @@ SANDBOX_SCHEDULE_DELAY_SECONDS = env.float("SANDBOX_SCHEDULE_DELAY_SECONDS", def
 SANDBOX_FAULT_429_RATE = env.float("SANDBOX_FAULT_429_RATE", default=0.0)
 SANDBOX_FAULT_500_RATE = env.float("SANDBOX_FAULT_500_RATE", default=0.0)
 SANDBOX_FAULT_DELAY_MS = env.int("SANDBOX_FAULT_DELAY_MS", default=0)
+SANDBOX_FAULT_503_RATE = 0.0  # (tests set these; not deployment knobs)
+SANDBOX_FAULT_RETRY_AFTER = 1  # the Retry-After (s) of an injected 429
+# the sandbox's background dispatcher (callbacks, scheduled changes): off while pytest runs
+SANDBOX_DISPATCHER_ENABLED = "pytest" not in sys.modules
 
 # --- Auth, sessions, login throttling -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

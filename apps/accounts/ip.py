@@ -15,7 +15,7 @@ from django.conf import settings
 
 def client_ip(request) -> str | None:
     remote = request.META.get("REMOTE_ADDR") or None
-    count = int(getattr(settings, "PROXY_COUNT", 0) or 0)
+    count = int(settings.PROXY_COUNT or 0)
     if count <= 0:
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]

@@ -3,12 +3,12 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.tables import DateTimeColumn
+from apps.core.tables import BaseTable, DateTimeColumn
 
 from .selectors import role_from_groups
 
 
-class UserTable(tables.Table):
+class UserTable(BaseTable):
     username = tables.Column(linkify=lambda record: reverse("accounts:user_detail", kwargs={"pk": record.pk}))
     email = tables.Column(verbose_name="E-mail")
     role = tables.Column(accessor="pk", orderable=False, empty_values=())

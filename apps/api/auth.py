@@ -45,7 +45,7 @@ class ApiTokenAuthentication(BaseAuthentication):
 
 def auth_failure_limit() -> int:
     """Invalid tokens accepted per client address and minute before every token from it waits (429)."""
-    return int(getattr(settings, "API_AUTH_FAILURES_PER_MINUTE", 30))
+    return int(settings.API_AUTH_FAILURES_PER_MINUTE)
 
 
 def _failure_key(request) -> str:
@@ -102,7 +102,7 @@ class RolePermission(BasePermission):
 
 
 def throttle_rate() -> str:
-    return getattr(settings, "API_THROTTLE_RATE", "600/min")
+    return settings.API_THROTTLE_RATE
 
 
 class TokenRateThrottle(SimpleRateThrottle):

@@ -63,6 +63,21 @@ def form_or_400(form):
     return form.cleaned_data
 
 
+def form_create(view, form, create, *, serialize=None, refused=None) -> Response:
+    """The one create action of the API: ``form`` (the page's form over the request body) validated -
+    its errors a 400 problem (field -> messages) -, ``create(cleaned_data)`` making the object through
+    its service, answered 201 with the object serialized (``serialize(obj)``, default the view's
+    serializer). ``refused``: ``(ExceptionClass, field)``, a service's refusal as a 400 on that field."""
+    data = form_or_400(form)
+    refusal: tuple[type[Exception], ...] = (refused[0],) if refused else ()
+    try:
+        obj = create(data)
+    except refusal as exc:
+        raise exceptions.ValidationError({refused[1]: [str(exc)]})
+    answer = serialize(obj) if serialize else view.get_serializer(obj).data
+    return Response(answer, status=201)
+
+
 def body(request) -> dict:
     if not isinstance(request.data, dict):
         raise exceptions.ValidationError({"non_field_errors": ["The body must be a JSON object."]})
@@ -196,9 +211,13 @@ class FleetViewSet(ReadViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         given.setdefault("sms_commands_method", "POST")
         given.setdefault("ip_commands_method", "POST")
         form = FleetCreateForm(as_querydict(given))
-        form_or_400(form)
-        fleet = fleet_services.fleet_create(user=request.user, data=form.api_data(), request=request)
-        return Response(s.FleetSerializer(fleet, context=self.get_serializer_context()).data, status=201)
+        return form_create(
+            self,
+            form,
+            lambda data: fleet_services.fleet_create(
+                user=request.user, data=form.api_data(), request=request
+            ),
+        )
 
     @extend_schema(request=s.FleetPatchIn, responses={200: s.FleetSerializer})
     def partial_update(self, request, *args, **kwargs):
@@ -243,14 +262,16 @@ class NapViewSet(ReadViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
 
     @extend_schema(request=s.NapIn, responses={201: s.NapSerializer})
     def create(self, request, *args, **kwargs):
-        data = form_or_400(NapCreateForm(as_querydict(body(request))))
-        nap = network_services.nap_create(
-            user=request.user,
-            unique_name=data["unique_name"],
-            networks=list(data["networks"]),
-            request=request,
+        return form_create(
+            self,
+            NapCreateForm(as_querydict(body(request))),
+            lambda data: network_services.nap_create(
+                user=request.user,
+                unique_name=data["unique_name"],
+                networks=list(data["networks"]),
+                request=request,
+            ),
         )
-        return self._answer(nap, status=201)
 
     @extend_schema(request=s.NapRenameIn, responses={200: s.NapSerializer})
     def partial_update(self, request, *args, **kwargs):
@@ -312,15 +333,15 @@ class EsimProfileViewSet(ReadViewSet, mixins.CreateModelMixin):
 
     @extend_schema(request=s.EsimProfileIn, responses={201: s.EsimProfileSerializer})
     def create(self, request, *args, **kwargs):
-        data = form_or_400(EsimProfileCreateForm(as_querydict(body(request))))
-        profile = esim_profile_create(
-            eid=data["eid"],
-            generate_matching_id=data["generate_matching_id"],
-            user=request.user,
-            request=request,
-        )
-        return Response(
-            s.EsimProfileSerializer(profile, context=self.get_serializer_context()).data, status=201
+        return form_create(
+            self,
+            EsimProfileCreateForm(as_querydict(body(request))),
+            lambda data: esim_profile_create(
+                eid=data["eid"],
+                generate_matching_id=data["generate_matching_id"],
+                user=request.user,
+                request=request,
+            ),
         )
 
     @extend_schema(responses={200: s.ActivationCodeSerializer}, filters=False)
@@ -360,18 +381,18 @@ class SmsCommandViewSet(ReadViewSet, mixins.CreateModelMixin):
     def create(self, request, *args, **kwargs):
         given = body(request)
         form = SmsSendForm(as_querydict({"sims": given.get("sim", ""), "payload": given.get("payload", "")}))
-        data = form_or_400(form)
-        try:
-            cmd = sms_command_send(
+        return form_create(
+            self,
+            form,
+            lambda data: sms_command_send(
                 sim_sid=_one_target(data),
                 payload=data["payload"],
                 user=request.user,
                 request=request,
                 source=API_SOURCE,
-            )
-        except PayloadError as exc:
-            raise exceptions.ValidationError({"payload": [str(exc)]})
-        return Response(s.SmsCommandSerializer(cmd, context=self.get_serializer_context()).data, status=201)
+            ),
+            refused=(PayloadError, "payload"),
+        )
 
 
 @extend_schema_view(**_read_docs(s.IpCommandSerializer))
@@ -395,9 +416,10 @@ class IpCommandViewSet(ReadViewSet, mixins.CreateModelMixin):
                 }
             )
         )
-        data = form_or_400(form)
-        try:
-            cmd = ip_command_send(
+        return form_create(
+            self,
+            form,
+            lambda data: ip_command_send(
                 sim_sid=_one_target(data),
                 payload=data["api_payload"],
                 payload_type=data["api_payload_type"],
@@ -405,10 +427,9 @@ class IpCommandViewSet(ReadViewSet, mixins.CreateModelMixin):
                 user=request.user,
                 request=request,
                 source=API_SOURCE,
-            )
-        except PayloadError as exc:
-            raise exceptions.ValidationError({"payload": [str(exc)]})
-        return Response(s.IpCommandSerializer(cmd, context=self.get_serializer_context()).data, status=201)
+            ),
+            refused=(PayloadError, "payload"),
+        )
 
 
 # --- jobs ---------------------------------------------------------------------------------------------------
@@ -444,22 +465,24 @@ class JobViewSet(ReadViewSet, mixins.CreateModelMixin):
                 }
             )
         )
-        data = form_or_400(form)
-        if filters is not None:
-            filterset = SimFilterSet(as_querydict(filters), queryset=sim_selectors.sim_list_queryset())
-            if not filterset.is_valid():
-                raise exceptions.ValidationError({"filter": [str(e) for e in filterset.errors.values()]})
-            targets = filterset.qs
-        else:
-            targets = Sim.objects.filter(sid__in=data["sids"])
-        job = sim_services.sims_bulk_create_job(
-            user=request.user,
-            action=data["bulk_action"],
-            value=form.value,
-            sims_queryset=targets,
-            request=request,
-        )
-        return Response(s.JobSerializer(job, context=self.get_serializer_context()).data, status=201)
+
+        def create(data):
+            if filters is not None:
+                filterset = SimFilterSet(as_querydict(filters), queryset=sim_selectors.sim_list_queryset())
+                if not filterset.is_valid():
+                    raise exceptions.ValidationError({"filter": [str(e) for e in filterset.errors.values()]})
+                targets = filterset.qs
+            else:
+                targets = Sim.objects.filter(sid__in=data["sids"])
+            return sim_services.sims_bulk_create_job(
+                user=request.user,
+                action=data["bulk_action"],
+                value=form.value,
+                sims_queryset=targets,
+                request=request,
+            )
+
+        return form_create(self, form, create)
 
     @extend_schema(responses={200: s.JobItemSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], url_path="items", filter_backends=[])
@@ -485,25 +508,33 @@ class SyncRunViewSet(ReadViewSet, mixins.CreateModelMixin):
 
     @extend_schema(request=s.SyncRunIn, responses={201: s.SyncStartedSerializer})
     def create(self, request, *args, **kwargs):
-        data = form_or_400(SyncNowForm(as_querydict(body(request))))
-        resource = data["resource"]
-        runs = sync_start(
-            resources=[resource] if resource else None, source=SyncRun.Source.UI, user=request.user
+        def create(data):
+            resource = data["resource"]
+            runs = sync_start(
+                resources=[resource] if resource else None, source=SyncRun.Source.UI, user=request.user
+            )
+            what = resource or "everything"
+            audit_record(
+                action="sync.start",
+                user=request.user,
+                request=request,
+                source=API_SOURCE,
+                object_type="syncrun",
+                object_id=str(runs[0].pk),
+                object_repr=f"sync {what}",
+                after={"resources": [r.resource for r in runs], "run_ids": [r.pk for r in runs]},
+                message=f"sync of {what} started ({len(runs)} run(s))",
+            )
+            return runs
+
+        return form_create(
+            self,
+            SyncNowForm(as_querydict(body(request))),
+            create,
+            serialize=lambda runs: {
+                "runs": s.SyncRunSerializer(runs, many=True, context=self.get_serializer_context()).data
+            },
         )
-        what = resource or "everything"
-        audit_record(
-            action="sync.start",
-            user=request.user,
-            request=request,
-            source=API_SOURCE,
-            object_type="syncrun",
-            object_id=str(runs[0].pk),
-            object_repr=f"sync {what}",
-            after={"resources": [r.resource for r in runs], "run_ids": [r.pk for r in runs]},
-            message=f"sync of {what} started ({len(runs)} run(s))",
-        )
-        data = s.SyncRunSerializer(runs, many=True, context=self.get_serializer_context()).data
-        return Response({"runs": data}, status=201)
 
 
 # --- audit --------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from apps.core.filtersets import BootstrapFilterSet
+from apps.core.filtersets import BootstrapFilterSet, date_range_filters
 
 from .models import AuditEvent
 
@@ -25,18 +25,7 @@ class AuditEventFilterSet(BootstrapFilterSet):
     request_id = django_filters.CharFilter(label="Request id")
     source = django_filters.ChoiceFilter(choices=AuditEvent.Source.choices)
     success = django_filters.BooleanFilter(label="Succeeded")
-    since = django_filters.DateFilter(
-        field_name="timestamp",
-        lookup_expr="date__gte",
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    until = django_filters.DateFilter(
-        field_name="timestamp",
-        lookup_expr="date__lte",
-        label="Until",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    since, until = date_range_filters("timestamp")
 
     class Meta:
         model = AuditEvent

@@ -1,8 +1,7 @@
 import django_filters
-from django import forms
 from django.db.models import Q
 
-from apps.core.filtersets import BootstrapFilterSet
+from apps.core.filtersets import BootstrapFilterSet, date_range_filters
 
 from .choices import Direction, IpCommandStatus, SmsCommandStatus
 from .models import IpCommand, SmsCommand
@@ -12,18 +11,7 @@ class _CommandFilterSet(BootstrapFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
     sim = django_filters.CharFilter(method="by_sim", label="SIM (SID or ICCID)")
-    created_after = django_filters.DateFilter(
-        field_name="date_created",
-        lookup_expr="date__gte",
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    created_before = django_filters.DateFilter(
-        field_name="date_created",
-        lookup_expr="date__lte",
-        label="To",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    created_after, created_before = date_range_filters("date_created", labels=("From", "To"))
 
     def search(self, queryset, name, value):
         value = value.strip()

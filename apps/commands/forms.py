@@ -6,6 +6,8 @@ import re
 
 from django import forms
 
+from apps.core.widgets import FastSelect
+
 from .services import IP_MAX_BYTES, SMS_MAX_CHARS, PayloadError, decode_ip_payload
 
 SPLIT = re.compile(r"[\s,;]+")
@@ -21,7 +23,9 @@ class _TargetsMixin(forms.Form):
         ),
         help_text="One SIM sends at once; several (or a fleet) run as a background job.",
     )
-    fleet = forms.ChoiceField(label="…or every active SIM of fleet", required=False, choices=[("", "—")])
+    fleet = forms.ChoiceField(
+        label="…or every active SIM of fleet", required=False, choices=[("", "—")], widget=FastSelect
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -149,7 +149,7 @@ def payload_preview(command, limit: int = 60) -> str:
 def webhook_url(name: str, *, request=None) -> str | None:
     """The public URL of one of our webhook endpoints (``PUBLIC_BASE_URL`` first, else the request's)."""
     path = reverse(f"webhooks:{name}")
-    base = getattr(settings, "PUBLIC_BASE_URL", "")
+    base = settings.PUBLIC_BASE_URL
     if base:
         return base.rstrip("/") + path
     if request is not None:

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.tables import DateTimeColumn
+from apps.core.tables import BaseTable, DateTimeColumn
 
 from .models import IpCommand, SmsCommand
 from .services import payload_bytes, payload_text
@@ -19,7 +19,7 @@ def _direction(value):
     return format_html('<i class="bi {}"></i> {}', icon, "From SIM" if value == "from_sim" else "To SIM")
 
 
-class _CommandTable(tables.Table):
+class _CommandTable(BaseTable):
     sid = tables.Column(linkify=True, verbose_name="SID", attrs={"td": {"class": "mono"}})
     date_created = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Created")
     direction = tables.Column()

@@ -37,7 +37,7 @@ KINDS = {
 
 
 def refresh_after_seconds() -> float:
-    return float(getattr(settings, "COMMANDS_REFRESH_AFTER_SECONDS", 5))
+    return float(settings.COMMANDS_REFRESH_AFTER_SECONDS)
 
 
 class CommandListView(ObjectListView):

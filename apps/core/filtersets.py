@@ -45,6 +45,27 @@ def removed_filter(**kwargs) -> django_filters.ChoiceFilter:
     )
 
 
+def date_range_filters(
+    field_name: str, *, times: bool = False, labels: tuple[str, str] = ("From", "Until")
+) -> tuple[django_filters.Filter, django_filters.Filter]:
+    """The ``since`` / ``until`` pair of a list's filters over ``field_name``
+    (``since, until = date_range_filters("timestamp")``): days, both included (``date__gte`` /
+    ``date__lte``, date inputs), or with ``times=True`` instants, ``since`` included and ``until`` not
+    (``gte`` / ``lt``, ISO date-times, datetime-local inputs)."""
+    if times:
+        make, lookups, widget = django_filters.IsoDateTimeFilter, ("gte", "lt"), forms.DateTimeInput
+        input_type = "datetime-local"
+    else:
+        make, lookups, widget = django_filters.DateFilter, ("date__gte", "date__lte"), forms.DateInput
+        input_type = "date"
+    return tuple(
+        make(
+            field_name=field_name, lookup_expr=lookup, label=label, widget=widget(attrs={"type": input_type})
+        )
+        for lookup, label in zip(lookups, labels, strict=True)
+    )
+
+
 class JobFilterSet(BootstrapFilterSet):
     """The jobs index: by kind (every registered handler), status, and who started the job."""
 

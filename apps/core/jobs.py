@@ -59,11 +59,11 @@ def job_kinds() -> list[str]:
 
 
 def chunk_size() -> int:
-    return getattr(settings, "JOB_CHUNK_SIZE", 200)
+    return settings.JOB_CHUNK_SIZE
 
 
 def lease_seconds() -> int:
-    return getattr(settings, "JOB_ITEM_LEASE_SECONDS", 300)
+    return settings.JOB_ITEM_LEASE_SECONDS
 
 
 def job_create(
@@ -119,7 +119,7 @@ def _dispatch(job_id: int, statuses: tuple[str, ...] = (JobItem.Status.PENDING,)
     from .tasks import job_run_chunk
 
     ranges = _chunk_ranges(job_id, statuses)
-    if getattr(settings, "JOBS_RUN_IN_THREAD", False) and settings.CELERY_TASK_ALWAYS_EAGER:
+    if settings.JOBS_RUN_IN_THREAD and settings.CELERY_TASK_ALWAYS_EAGER:
         # No broker (make run on SQLite): run in a background thread so the page answers at once.
         def run_all():
             try:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.shortcuts import resolve_url
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 REQUIRE_ALL_TIERS = os.environ.get("SUPERSIM_REQUIRE_ALL_TIERS", "") not in ("", "0", "false")
@@ -538,3 +539,69 @@ def assert_accessible(page, label: str = "") -> None:
     browser journey after a page or an htmx swap has settled; ``label`` names the state in the message."""
     violations = axe_violations(page)
     assert not violations, f"{label or page.url}: axe-core found\n{format_violations(violations)}"
+
+
+# --- the shared view tests of a list page (NetBox's ViewTestCases) -------------------------------------
+class ListViewTests:
+    """The tests every list page (an ``apps.core.views.ObjectListView``) gets, in the spirit of NetBox's
+    ``ViewTestCases.ListObjectsViewTestCase``. A test module of the app subclasses it as ``TestXxxList``:
+
+        class TestFleetList(ListViewTests):
+            url_name = "fleets:fleet_list"
+            filter_query = "q=kept"
+
+            def make_rows(self):  # (text of a row the filter keeps, text of a row it drops)
+                FleetFactory(unique_name="kept"); FleetFactory(unique_name="dropped")
+                return "kept", "dropped"
+
+    and gets: anonymous -> login redirect; a user of ``role`` (viewer unless the page needs more) -> 200
+    with both rows; the htmx request of the filter form / sort and page links (``HX-Target: object-list``)
+    -> the table partial only; ``filter_query`` applied -> the kept row only. ``url_query`` is added to
+    every request (e.g. ``kind=ip`` for one tab of a page)."""
+
+    url_name: str = ""
+    url_query: str = ""
+    role: str = "viewer"
+    filter_query: str = ""
+
+    def make_rows(self) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def _url(self, query: str = "") -> str:
+        from django.urls import reverse
+
+        parts = [q for q in (self.url_query, query) if q]
+        return reverse(self.url_name) + ("?" + "&".join(parts) if parts else "")
+
+    def _client(self, client):
+        client.force_login(make_user(f"list-{self.role}", self.role))
+        return client
+
+    def test_anonymous_is_sent_to_login(self, client, db):
+        response = client.get(self._url())
+        assert response.status_code == 302
+        assert response["Location"].startswith(resolve_url(settings.LOGIN_URL))
+
+    def test_the_role_sees_the_rows(self, client, db):
+        kept, dropped = self.make_rows()
+        response = self._client(client).get(self._url())
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "<html" in page and 'id="object-list"' in page
+        assert kept in page and dropped in page
+
+    def test_htmx_gets_the_table_only(self, client, db):
+        kept, _ = self.make_rows()
+        response = self._client(client).get(self._url(), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="object-list")
+        assert response.status_code == 200
+        partial = response.content.decode()
+        assert partial.lstrip().startswith('<div id="object-list"') and "<html" not in partial
+        assert "<table" in partial and kept in partial
+        assert "HX-Request" in response.get("Vary", "")
+
+    def test_the_filter_applies(self, client, db):
+        kept, dropped = self.make_rows()
+        response = self._client(client).get(self._url(self.filter_query))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert kept in page and dropped not in page

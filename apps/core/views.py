@@ -172,7 +172,6 @@ class JobListView(ObjectListView):
     queryset = Job.objects.select_related("created_by").order_by("-created_at", "-id")
     filterset_class = JobFilterSet
     table_class = JobTable
-    partial_template_name = "core/_job_list.html"
     page_title = "Jobs"
 
     def get(self, request, *args, **kwargs):
@@ -187,7 +186,11 @@ class JobListView(ObjectListView):
         page = context["table"].page
         rows = page.object_list if page else []
         self.polling = any(not row.record.is_final for row in rows)
-        context.update(polling=self.polling, poller_id=JOBS_POLLER_ID)
+        context.update(
+            polling=self.polling,
+            poller_id=JOBS_POLLER_ID,
+            polling_text="A job is running; this list refreshes itself.",
+        )
         return context
 
 

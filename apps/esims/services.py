@@ -62,7 +62,7 @@ def esim_status_callback_url(*, request=None) -> str | None:
     from django.conf import settings
     from django.urls import reverse
 
-    root = getattr(settings, "PUBLIC_BASE_URL", "") or (request.build_absolute_uri("/") if request else "")
+    root = settings.PUBLIC_BASE_URL or (request.build_absolute_uri("/") if request else "")
     return f"{root.rstrip('/')}{reverse('webhooks:esim_status')}" if root else None
 
 

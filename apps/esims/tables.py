@@ -2,12 +2,12 @@ import django_tables2 as tables
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from apps.core.tables import DateTimeColumn, SelectColumn
+from apps.core.tables import BaseTable, DateTimeColumn, SelectColumn
 
 from .models import EsimProfile
 
 
-class EsimProfileTable(tables.Table):
+class EsimProfileTable(BaseTable):
     select = SelectColumn(
         noun="eSIM profile",
         accessor="sid",

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views import View
-from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.permissions import PERM_OPERATE, OperatorRequiredMixin, ViewerRequiredMixin
-from apps.core.htmx import HTMX_STOP_POLLING, is_htmx, trigger
+from apps.core.htmx import HTMX_STOP_POLLING, htmx_redirect, is_htmx, render_page_or_partial, trigger
 from apps.core.views import ObjectListView
 from apps.supersim.errors import SuperSimError
 
@@ -115,11 +114,10 @@ class EsimProfileCreateView(OperatorRequiredMixin, View):
     partial_template = "esims/_esimprofile_create_form.html"
 
     def render(self, request, form, status=200, api_error=None):
-        template = self.partial_template if is_htmx(request) else self.page_template
         context = {"page_title": "New eSIM profile", "form": form, "api_error": api_error}
-        response = render(request, template, context, status=status)
-        patch_vary_headers(response, ("HX-Request",))
-        return response
+        return render_page_or_partial(
+            request, page=self.page_template, partial=self.partial_template, context=context, status=status
+        )
 
     def get(self, request):
         return self.render(request, EsimProfileCreateForm())
@@ -139,10 +137,8 @@ class EsimProfileCreateView(OperatorRequiredMixin, View):
             form.add_error(None, f"The API refused the profile: {exc}")
             return self.render(request, form, status=422, api_error=exc)
         messages.success(request, f"eSIM profile {profile.sid} created: it is being reserved.")
-        url = profile.get_absolute_url()
-        if is_htmx(request):
-            return trigger(HttpResponseClientRedirect(url), "esimProfileCreated", {"sid": profile.sid})
-        return redirect(url)
+        response = htmx_redirect(request, profile.get_absolute_url())
+        return trigger(response, "esimProfileCreated", {"sid": profile.sid}) if is_htmx(request) else response
 
 
 def _profile_with_code(sid: str) -> EsimProfile:

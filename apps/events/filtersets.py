@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from apps.core.filtersets import BootstrapFilterSet
+from apps.core.filtersets import BootstrapFilterSet, date_range_filters
 
 from .models import ConnectionEvent, DeadLetter, EventType
 
@@ -19,18 +19,7 @@ class ConnectionEventFilterSet(BootstrapFilterSet):
         widget=forms.TextInput(attrs={"placeholder": "name, SID or MCC-MNC"}),
     )
     country = django_filters.CharFilter(field_name="iso_country", lookup_expr="iexact", label="Country (ISO)")
-    since = django_filters.IsoDateTimeFilter(
-        field_name="timestamp",
-        lookup_expr="gte",
-        label="From",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    until = django_filters.IsoDateTimeFilter(
-        field_name="timestamp",
-        lookup_expr="lt",
-        label="Until",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    since, until = date_range_filters("timestamp", times=True)
 
     class Meta:
         model = ConnectionEvent
@@ -60,12 +49,7 @@ class ConnectionEventFilterSet(BootstrapFilterSet):
 
 class DeadLetterFilterSet(BootstrapFilterSet):
     reason = django_filters.CharFilter(lookup_expr="icontains", label="Reason")
-    since = django_filters.DateFilter(
-        field_name="received_at",
-        lookup_expr="date__gte",
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    since = date_range_filters("received_at")[0]  # from a day on (no "until")
 
     class Meta:
         model = DeadLetter

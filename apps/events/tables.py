@@ -2,13 +2,13 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.tables import DateTimeColumn
+from apps.core.tables import BaseTable, DateTimeColumn
 
 from .models import REJECTIONS, ConnectionEvent, DeadLetter
 from .parse import cause_in_words
 
 
-class ConnectionEventTable(tables.Table):
+class ConnectionEventTable(BaseTable):
     timestamp = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Time")
     type = tables.Column(verbose_name="Event")
     sim_sid = tables.Column(verbose_name="SIM")
@@ -41,7 +41,7 @@ class ConnectionEventTable(tables.Table):
         return record.imei and f"IMEI {record.imei}" or "—"
 
 
-class DeadLetterTable(tables.Table):
+class DeadLetterTable(BaseTable):
     received_at = DateTimeColumn(format="Y-m-d H:i:s", verbose_name="Received")
     batch = tables.Column(verbose_name="Batch", accessor="batch_id")
     position = tables.Column(verbose_name="#")

@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
+from apps.core.widgets import FastSelect
 from apps.networks.models import NetworkAccessProfile
 
 from .models import Fleet
@@ -17,6 +18,7 @@ class FleetFilterSet(LiveRowsMixin, BootstrapFilterSet):
         queryset=live_choices(NetworkAccessProfile),
         to_field_name="sid",
         label="Network Access Profile",
+        widget=FastSelect,
     )
     data_enabled = django_filters.BooleanFilter(label="Data enabled")
     removed = removed_filter()

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from apps.core.choices import badge_class
-from apps.core.tables import DateTimeColumn
+from apps.core.tables import BaseTable, DateTimeColumn
 from apps.core.units import data_size_mb
 from apps.sims.models import Sim
 
@@ -30,7 +30,7 @@ class CountColumn(tables.Column):
         return f"{value:,}"
 
 
-class FleetTable(tables.Table):
+class FleetTable(BaseTable):
     unique_name = tables.Column(
         verbose_name="Fleet", linkify=True, order_by=("unique_name", "id"), empty_values=()
     )
@@ -90,7 +90,7 @@ def _sim_url(record: Sim) -> str | None:
         return None
 
 
-class FleetSimTable(tables.Table):
+class FleetSimTable(BaseTable):
     """The SIMs of one fleet (on the fleet page)."""
 
     iccid = tables.Column(verbose_name="ICCID", linkify=_sim_url, attrs={"td": {"class": "mono"}})

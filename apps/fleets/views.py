@@ -2,18 +2,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
+from django.http import Http404
 from django.views import View
-from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import LazyPaginator
 
 from apps.accounts.permissions import AdminRequiredMixin, ViewerRequiredMixin
-from apps.core.htmx import is_htmx, trigger
+from apps.core.htmx import htmx_redirect, render_page_or_partial, trigger
 from apps.core.paging import configure_table
 from apps.core.views import ObjectListView
-from apps.supersim.errors import SuperSimError
+from apps.supersim.errors import SuperSimError, api_error_text
 
 from . import selectors, services
 from .filtersets import FleetFilterSet
@@ -23,11 +20,6 @@ from .tables import FleetSimTable, FleetTable, megabytes
 
 #: Twilio error codes that belong to one form field
 ERROR_FIELDS = {83011: "unique_name"}
-
-
-def api_error_text(exc: SuperSimError) -> str:
-    code = f"error {exc.code}" if exc.code is not None else f"HTTP {exc.status or 'no answer'}"
-    return f"The API refused the change ({code}): {exc.message}"
 
 
 def add_api_error(form, exc: SuperSimError) -> None:
@@ -73,11 +65,9 @@ class FleetDetailView(ViewerRequiredMixin, View):
             "data_limit": megabytes(fleet.data_limit),
             "table": table,
         }
-        htmx = getattr(request, "htmx", None)
-        template = self.sims_partial if htmx and htmx.target == "fleet-sims" else self.template_name
-        response = render(request, template, context)
-        patch_vary_headers(response, ("HX-Request", "HX-Target"))
-        return response
+        return render_page_or_partial(
+            request, page=self.template_name, partial={"fleet-sims": self.sims_partial}, context=context
+        )
 
 
 class _FleetFormView(AdminRequiredMixin, View):
@@ -86,10 +76,9 @@ class _FleetFormView(AdminRequiredMixin, View):
 
     def render_form(self, request, form, *, status=200, **extra):
         context = {"form": form, "immutable_fields": IMMUTABLE_FIELDS, **self.context(), **extra}
-        template = self.partial_name if is_htmx(request) else self.template_name
-        response = render(request, template, context, status=status)
-        patch_vary_headers(response, ("HX-Request",))
-        return response
+        return render_page_or_partial(
+            request, page=self.template_name, partial=self.partial_name, context=context, status=status
+        )
 
     def context(self) -> dict:
         return {}
@@ -97,8 +86,7 @@ class _FleetFormView(AdminRequiredMixin, View):
     def done(self, request, fleet: Fleet, text: str, event: str):
         messages.success(request, text)
         url = fleet.get_absolute_url()
-        response = HttpResponseClientRedirect(url) if is_htmx(request) else HttpResponseRedirect(url)
-        return trigger(response, event, {"sid": fleet.sid})
+        return trigger(htmx_redirect(request, url), event, {"sid": fleet.sid})
 
 
 class FleetCreateView(_FleetFormView):

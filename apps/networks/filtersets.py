@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
+from apps.core.widgets import FastSelect
 
 from .models import Network, NetworkAccessProfile, NetworkAccessProfileNetwork
 from .selectors import country_choices, network_search_q
@@ -33,6 +34,7 @@ class NetworkFilterSet(LiveRowsMixin, BootstrapFilterSet):
             to_field_name="sid",
             method="filter_nap",
             label="Allowed by NAP",
+            widget=FastSelect,
         )
     )
     removed = removed_filter()

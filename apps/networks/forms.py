@@ -1,5 +1,7 @@
 from django import forms
 
+from apps.core.widgets import FastSelect
+
 from .models import Network
 from .selectors import country_name
 
@@ -37,5 +39,5 @@ class NapRenameForm(forms.Form):
 
 class NapNetworkAddForm(forms.Form):
     network = forms.ModelChoiceField(
-        queryset=Network.objects.filter(removed_at__isnull=True), to_field_name="sid"
+        queryset=Network.objects.filter(removed_at__isnull=True), to_field_name="sid", widget=FastSelect
     )

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from apps.core.tables import DateTimeColumn
+from apps.core.tables import BaseTable, DateTimeColumn
 
 from .models import Network, NetworkAccessProfile
 from .selectors import country_name
@@ -20,7 +20,7 @@ def render_country(code: str):
     return format_html('{} <span class="text-secondary small mono">{}</span>', country_name(code), code)
 
 
-class NetworkTable(tables.Table):
+class NetworkTable(BaseTable):
     friendly_name = tables.Column(verbose_name="Network", linkify=True)
     iso_country = tables.Column(verbose_name="Country", order_by=("country_name", "friendly_name"))
     mcc_mnc = tables.Column(verbose_name="MCC-MNC", accessor="identifiers", orderable=False)
@@ -52,7 +52,7 @@ class NetworkTable(tables.Table):
         )
 
 
-class NapTable(tables.Table):
+class NapTable(BaseTable):
     unique_name = tables.Column(verbose_name="Network Access Profile", linkify=True, empty_values=())
     network_count = tables.Column(
         verbose_name="Networks", attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}}

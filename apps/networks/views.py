@@ -4,15 +4,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.views import View
-from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.permissions import AdminRequiredMixin, ViewerRequiredMixin
-from apps.core.htmx import is_htmx, trigger
+from apps.core.htmx import htmx_redirect, is_htmx, render_page_or_partial, trigger
 from apps.core.views import ObjectListView
 from apps.fleets.selectors import fleets_for_nap_queryset
-from apps.supersim.errors import SuperSimError
+from apps.supersim.errors import SuperSimError, api_error_text
 
 from . import selectors, services
 from .filtersets import NapFilterSet, NetworkFilterSet
@@ -22,11 +20,6 @@ from .tables import NapTable, NetworkTable, identifiers_text
 
 #: Twilio error codes that belong to one form field
 ERROR_FIELDS = {83011: "unique_name"}
-
-
-def api_error_text(exc: SuperSimError) -> str:
-    code = f"error {exc.code}" if exc.code is not None else f"HTTP {exc.status or 'no answer'}"
-    return f"The API refused the change ({code}): {exc.message}"
 
 
 def _add_api_error(form, exc: SuperSimError) -> None:
@@ -41,8 +34,11 @@ def _get_nap(sid: str) -> NetworkAccessProfile:
         raise Http404("No such Network Access Profile")
 
 
-def _redirect(request, url: str):
-    return HttpResponseClientRedirect(url) if is_htmx(request) else HttpResponseRedirect(url)
+#: the parts of the NAP page an htmx request may aim at (HX-Target -> template)
+NAP_PARTS = {
+    "network-search-results": "networks/_nap_network_search.html",
+    "nap-networks": "networks/_nap_networks.html",
+}
 
 
 # --- Networks (catalogue) ---------------------------------------------------------------------------------
@@ -96,10 +92,8 @@ class NapDetailView(ViewerRequiredMixin, View):
         if htmx and htmx.target == "network-search-results":
             q = request.GET.get("q", "")
             context = {"nap": nap, "q": q, "results": selectors.nap_network_candidates(nap=nap, text=q)}
-            response = render(request, "networks/_nap_network_search.html", context)
         elif htmx and htmx.target == "nap-networks":
             context = _memberships_context(nap, request.GET.get("page"))
-            response = render(request, "networks/_nap_networks.html", context)
         else:
             context = _memberships_context(
                 nap,
@@ -108,9 +102,9 @@ class NapDetailView(ViewerRequiredMixin, View):
                 fleets=list(fleets_for_nap_queryset(nap_sid=nap.sid)),
                 rename_form=NapRenameForm(initial={"unique_name": nap.unique_name}),
             )
-            response = render(request, "networks/nap_detail.html", context)
-        patch_vary_headers(response, ("HX-Request", "HX-Target"))
-        return response
+        return render_page_or_partial(
+            request, page="networks/nap_detail.html", partial=NAP_PARTS, context=context
+        )
 
 
 class NapCreateView(AdminRequiredMixin, View):
@@ -142,7 +136,7 @@ class NapCreateView(AdminRequiredMixin, View):
             _add_api_error(form, exc)
             return self.render_form(request, form, status=422)
         messages.success(request, f"Network Access Profile {nap} created.")
-        return trigger(_redirect(request, nap.get_absolute_url()), "napCreated", {"sid": nap.sid})
+        return trigger(htmx_redirect(request, nap.get_absolute_url()), "napCreated", {"sid": nap.sid})
 
 
 class NapRenameView(AdminRequiredMixin, View):
@@ -168,7 +162,7 @@ class NapRenameView(AdminRequiredMixin, View):
                     messages.error(request, error)
             return HttpResponseRedirect(nap.get_absolute_url())
         messages.success(request, f"Renamed to {nap}.")
-        return trigger(_redirect(request, nap.get_absolute_url()), "napUpdated", {"sid": nap.sid})
+        return trigger(htmx_redirect(request, nap.get_absolute_url()), "napUpdated", {"sid": nap.sid})
 
 
 class NapNetworkAddView(AdminRequiredMixin, View):

@@ -24,7 +24,7 @@ DEFAULT_PAGE_SIZE_MAX = 1000
 
 def provider() -> str:
     """The provider the sandbox plays now: ``"twilio"`` or ``"kore"`` (anything else: ``"twilio"``)."""
-    value = str(getattr(settings, "SANDBOX_PROVIDER", "twilio") or "twilio").lower()
+    value = str(settings.SANDBOX_PROVIDER or "twilio").lower()
     return value if value in SPEC_FILES else "twilio"
 
 

@@ -75,7 +75,7 @@ PLACES = {
 
 
 def sinks() -> list[str]:
-    return [s for s in getattr(settings, "SANDBOX_EVENT_SINKS", []) or [] if s]
+    return [s for s in settings.SANDBOX_EVENT_SINKS or [] if s]
 
 
 def _sid(prefix: str, *parts) -> str:

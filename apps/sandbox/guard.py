@@ -28,11 +28,11 @@ _cache: dict = {"at": 0.0, "config": None, "rng": None, "rng_key": None}
 
 def default_faults() -> dict:
     return {
-        "rate_429": float(getattr(settings, "SANDBOX_FAULT_429_RATE", 0.0)),
-        "rate_500": float(getattr(settings, "SANDBOX_FAULT_500_RATE", 0.0)),
-        "rate_503": float(getattr(settings, "SANDBOX_FAULT_503_RATE", 0.0)),
-        "delay_ms": int(getattr(settings, "SANDBOX_FAULT_DELAY_MS", 0)),
-        "retry_after": int(getattr(settings, "SANDBOX_FAULT_RETRY_AFTER", 1)),
+        "rate_429": float(settings.SANDBOX_FAULT_429_RATE),
+        "rate_500": float(settings.SANDBOX_FAULT_500_RATE),
+        "rate_503": float(settings.SANDBOX_FAULT_503_RATE),
+        "delay_ms": int(settings.SANDBOX_FAULT_DELAY_MS),
+        "retry_after": int(settings.SANDBOX_FAULT_RETRY_AFTER),
         "fail_prefix": "",
         "fail_page": None,
         "seed": None,

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sys
 import threading
 import time
 import uuid
@@ -53,7 +52,7 @@ def device_ip(sim: Sim) -> str:
 
 
 def delay() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "SANDBOX_SCHEDULE_DELAY_SECONDS", 3.0)))
+    return timedelta(seconds=float(settings.SANDBOX_SCHEDULE_DELAY_SECONDS))
 
 
 def callback_enqueue(url: str | None, method: str | None, params: dict) -> None:
@@ -209,7 +208,7 @@ def _signatures(url: str, method: str, params: dict, body: str) -> dict:
         headers["X-Twilio-Signature"] = RequestValidator(settings.SANDBOX_AUTH_TOKEN).compute_signature(
             url, params if method == "POST" else {}
         )
-    secret = getattr(settings, "SANDBOX_KORE_WEBHOOK_SECRET", "") or ""
+    secret = settings.SANDBOX_KORE_WEBHOOK_SECRET or ""
     parts = urlsplit(url)
     bare = f"{parts.scheme}://{parts.netloc}{parts.path}"
     headers["kore-signature"] = hashlib.sha256(f"{secret}{method}{bare}{body}".encode()).hexdigest()
@@ -262,7 +261,7 @@ _dispatcher_lock = threading.Lock()
 
 def dispatcher_enabled() -> bool:
     # Off by default under pytest (tests call run_due_transitions themselves), on otherwise.
-    return bool(getattr(settings, "SANDBOX_DISPATCHER_ENABLED", "pytest" not in sys.modules))
+    return bool(settings.SANDBOX_DISPATCHER_ENABLED)
 
 
 def _loop() -> None:

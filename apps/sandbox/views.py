@@ -796,7 +796,7 @@ def oauth_token(request):
                 "more_info": f"https://www.twilio.com/docs/errors/{api.AUTH_FAILED}", "status": 401,
                 "error": "invalid_client", "error_description": "Invalid client credentials"}  # fmt: skip
         return JsonResponse(body, status=401)
-    ttl = int(getattr(settings, "SANDBOX_TOKEN_TTL_SECONDS", 3600))
+    ttl = int(settings.SANDBOX_TOKEN_TTL_SECONDS)
     token = secrets.token_urlsafe(32)
     AccessToken.objects.filter(expires_at__lt=timezone.now()).delete()
     AccessToken.objects.create(token=token, expires_at=timezone.now() + timedelta(seconds=ttl))

@@ -4,12 +4,12 @@ from django.db.models import Q
 
 from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
+from apps.core.widgets import FastSelect
 from apps.events import selectors as events
 from apps.fleets.models import Fleet
 from apps.networks.models import NetworkAccessProfile
 
 from .choices import SimStatus
-from .forms import FastSelect
 from .models import Sim
 
 

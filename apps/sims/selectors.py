@@ -48,7 +48,7 @@ def sim_counts_by_fleet() -> dict[str | None, dict[str, int]]:
             counts.setdefault(fleet_sid, {})[status] = n
         return counts
 
-    timeout = float(getattr(settings, "SIM_COUNTS_CACHE_SECONDS", 60))
+    timeout = float(settings.SIM_COUNTS_CACHE_SECONDS)
     return cached_value(f"sims:counts-by-fleet:{data_version(SIMS_DATA)}", compute, timeout)
 
 
@@ -148,7 +148,7 @@ def sim_list_count(*, queryset: QuerySet[Sim], key: str) -> int:
     import hashlib
 
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    timeout = float(getattr(settings, "SIM_COUNTS_CACHE_SECONDS", 60))
+    timeout = float(settings.SIM_COUNTS_CACHE_SECONDS)
     return cached_value(f"sims:list-count:{data_version(SIMS_DATA)}:{digest}", queryset.count, timeout)
 
 

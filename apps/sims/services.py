@@ -184,7 +184,7 @@ def sim_status_callback_url(*, request=None, base: str | None = None) -> str | N
     """``<PUBLIC_BASE_URL or the request's host>/webhooks/sim-status/`` (None when neither is known)."""
     from django.conf import settings
 
-    root = (getattr(settings, "PUBLIC_BASE_URL", "") or base or "").rstrip("/")
+    root = (settings.PUBLIC_BASE_URL or base or "").rstrip("/")
     if not root and request is not None:
         root = request.build_absolute_uri("/").rstrip("/")
     return f"{root}/webhooks/sim-status/" if root else None

@@ -1,9 +1,13 @@
 import django_tables2 as tables
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import timesince_filter
 from django.urls import NoReverseMatch
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 
 from apps.core.choices import badge_class
-from apps.core.tables import DateTimeColumn
+from apps.core.tables import BaseTable, DateTimeColumn, SelectColumn
 
 from .models import Sim
 
@@ -29,14 +33,20 @@ def _nap_url(record: Sim) -> str | None:
         return None
 
 
-class SimTable(tables.Table):
-    """Columns (headers, sorting); the rows are rendered by ``sims/_table.html`` directly."""
+class SimTable(BaseTable):
+    """The SIM list. Online / Last seen / Network read the connection state the list view gives each
+    SIM of the page (apps.events.selectors.annotate_connection: ``connection``, ``connection_online``)."""
 
-    selection = tables.CheckBoxColumn(
+    selection = SelectColumn(
+        noun="SIM",
         accessor="sid",
-        orderable=False,
         attrs={
-            "input": {"form": "bulk-form", "name": "sids", "class": "form-check-input sim-select"},
+            "input": {
+                "form": "bulk-form",
+                "name": "sids",
+                "class": "form-check-input sim-select",
+                "aria-label": lambda record: f"Select {record.iccid}",
+            },
             "th__input": {
                 "class": "form-check-input",
                 "id": "select-page",
@@ -53,7 +63,9 @@ class SimTable(tables.Table):
     )
     unique_name = tables.Column(verbose_name="Name", order_by=("unique_name", "id"))
     status = tables.Column(order_by=("status", "id"))
-    fleet = tables.Column(verbose_name="Fleet", linkify=_fleet_url, orderable=False, attrs=NO_BOOST)
+    fleet = tables.Column(
+        verbose_name="Fleet", linkify=_fleet_url, orderable=False, empty_values=(), attrs=NO_BOOST
+    )
     nap = tables.Column(
         verbose_name="Network Access Profile",
         accessor="fleet__network_access_profile",
@@ -67,7 +79,13 @@ class SimTable(tables.Table):
     date_created = DateTimeColumn(format="Y-m-d H:i", verbose_name="Created", order_by=("date_created", "id"))
     # from connection events (apps/events.selectors.annotate_connection)
     online = tables.Column(verbose_name="Online", accessor="sid", orderable=False, empty_values=())
-    last_seen = tables.Column(verbose_name="Last seen", accessor="sid", orderable=False, empty_values=())
+    last_seen = tables.Column(
+        verbose_name="Last seen",
+        accessor="sid",
+        orderable=False,
+        empty_values=(),
+        attrs={"td": {"class": "text-nowrap"}},
+    )
     network = tables.Column(verbose_name="Network", accessor="sid", orderable=False, empty_values=())
 
     class Meta:
@@ -81,7 +99,7 @@ class SimTable(tables.Table):
         row_attrs = {"data-sid": lambda record: record.sid}
         order_by = ("-date_created",)
         empty_text = "No SIMs match."
-        template_name = "sims/_table.html"
+        template_name = "sims/_table.html"  # core/_table.html with the SIM list's keyset pager
 
     def render_status(self, value, record):
         removed = ' <span class="badge text-bg-danger">removed</span>' if record.removed_at else ""
@@ -91,3 +109,42 @@ class SimTable(tables.Table):
             record.status,
             value,
         )
+
+    def render_fleet(self, value, record):
+        if value is not None:
+            return value
+        if record.fleet_id:  # a fleet not synced (yet)
+            return format_html('<span class="mono small">{}</span>', record.fleet_id)
+        return "—"
+
+    def render_nap(self, value):
+        return format_html('<span title="{}">{}</span>', value.sid, value)
+
+    def render_online(self, record):
+        if record.connection_online:
+            return mark_safe('<span class="badge text-bg-success" data-online="1">online</span>')  # noqa: S308
+        if record.connection:
+            return mark_safe('<span class="badge text-bg-secondary" data-online="0">offline</span>')  # noqa: S308
+        return mark_safe('<span class="text-secondary small" data-online="">never</span>')  # noqa: S308
+
+    def render_last_seen(self, record):
+        seen = record.connection.last_seen_at if record.connection else None
+        if seen is None:
+            return "—"
+        return format_html(
+            '<span title="{}">{} ago</span>',
+            date_filter(template_localtime(seen), "Y-m-d H:i:s"),
+            timesince_filter(seen),
+        )
+
+    def render_network(self, record):
+        c = record.connection
+        if c is None or not (c.network_name or c.network_sid):
+            return "—"
+        country = format_html(" ({})", c.iso_country) if c.iso_country else ""
+        imei = (
+            mark_safe(' <span class="badge text-bg-warning" title="IMEI changed">IMEI</span>')  # noqa: S308
+            if c.imei_changed
+            else ""
+        )
+        return format_html("{}{}{}", c.network_name or c.network_sid, country, imei)

@@ -3,18 +3,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.views import View
-from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import LazyPaginator
 
 from apps.accounts.permissions import PERM_OPERATE, OperatorRequiredMixin, ViewerRequiredMixin
 from apps.core.csvsafe import csv_rows
-from apps.core.htmx import HTMX_STOP_POLLING, is_htmx, render_page_or_partial, trigger
+from apps.core.htmx import HTMX_STOP_POLLING, htmx_redirect, is_htmx, render_page_or_partial, trigger
 from apps.core.paging import clean_count
 from apps.core.views import ObjectListView
 from apps.events import selectors as events_selectors
-from apps.supersim.errors import SuperSimError
+from apps.supersim.errors import SuperSimError, api_error_text
 
 from . import selectors, services
 from .filtersets import SimFilterSet
@@ -24,11 +22,6 @@ from .tables import SimTable
 
 #: Twilio error codes that belong to one form field
 ERROR_FIELDS = {83007: "status", 20404: None, 83011: "unique_name", 20005: "fleet"}
-
-
-def api_error_text(exc: SuperSimError) -> str:
-    code = f"error {exc.code}" if exc.code is not None else f"HTTP {exc.status or 'no answer'}"
-    return f"The API refused the change ({code}): {exc.message}"
 
 
 def _get_sim(sid: str) -> Sim:
@@ -180,11 +173,13 @@ class SimDetailView(ViewerRequiredMixin, View):
     def get(self, request, sid):
         sim = _get_sim(sid)
         htmx = getattr(request, "htmx", None)
-        part = DETAIL_PARTS.get(htmx.target) if htmx else None
-        context = {**_detail_context(request, sim), "partial": bool(part)}
-        response = render(request, part or "sims/sim_detail.html", context)
-        patch_vary_headers(response, ("HX-Request", "HX-Target"))
-        return response
+        context = {
+            **_detail_context(request, sim),
+            "partial": bool(htmx and not htmx.boosted and DETAIL_PARTS.get(htmx.target)),
+        }
+        return render_page_or_partial(
+            request, page="sims/sim_detail.html", partial=DETAIL_PARTS, context=context
+        )
 
 
 class SimStatusPollView(ViewerRequiredMixin, View):
@@ -246,10 +241,9 @@ class _SimActionView(OperatorRequiredMixin, View):
     def failed(self, request, sim: Sim, form):
         # the SIM as it is locally (nothing changed), the refused form with its error
         context = _detail_context(request, sim, **{self.form_key: form})
-        template = PANEL if is_htmx(request) else "sims/sim_detail.html"
-        response = render(request, template, context, status=422)
-        patch_vary_headers(response, ("HX-Request",))
-        return response
+        return render_page_or_partial(
+            request, page="sims/sim_detail.html", partial=PANEL, context=context, status=422
+        )
 
 
 class SimUpdateStatusView(_SimActionView):
@@ -363,9 +357,7 @@ class SimBulkView(OperatorRequiredMixin, View):
         except services.BulkNothingToDo:  # the last SIMs went away since the count
             return self.refused(request, ["No SIM left to change: nothing was started."])
         messages.success(request, f"Job started: {job.title}.")
-        url = job.get_absolute_url()
-        response = HttpResponseClientRedirect(url) if is_htmx(request) else HttpResponseRedirect(url)
-        return trigger(response, "simsBulkStarted", {"job": job.pk})
+        return trigger(htmx_redirect(request, job.get_absolute_url()), "simsBulkStarted", {"job": job.pk})
 
     def _answer(self, request, context: dict, status: int):
         return render_page_or_partial(

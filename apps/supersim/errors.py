@@ -155,3 +155,10 @@ def parse_retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def api_error_text(exc: SuperSimError) -> str:
+    """The message a page shows when the API refused a change: the error code (or HTTP status) and the
+    API's own words, e.g. "The API refused the change (error 83011): Unique name taken"."""
+    code = f"error {exc.code}" if exc.code is not None else f"HTTP {exc.status or 'no answer'}"
+    return f"The API refused the change ({code}): {exc.message}"

@@ -65,7 +65,7 @@ def validate_kore_signature(*, secret: str, method: str, url: str, body: bytes, 
 
 def public_url(request) -> str:
     """The URL the provider called: ``PUBLIC_BASE_URL`` + path + query when configured, else the request's."""
-    base = getattr(settings, "PUBLIC_BASE_URL", "")
+    base = settings.PUBLIC_BASE_URL
     if base:
         query = request.META.get("QUERY_STRING", "")
         return f"{base.rstrip('/')}{request.path}" + (f"?{query}" if query else "")
@@ -74,12 +74,12 @@ def public_url(request) -> str:
 
 def verify_request(request) -> bool:
     """Check the signature of an incoming webhook with the scheme of ``WEBHOOK_SIGNATURE_SCHEME``."""
-    scheme = (getattr(settings, "WEBHOOK_SIGNATURE_SCHEME", "twilio") or "twilio").lower()
+    scheme = (settings.WEBHOOK_SIGNATURE_SCHEME or "twilio").lower()
     url = public_url(request)
     request.body  # noqa: B018 - read the raw body first: it stays readable after request.POST parses it
     if scheme == "kore":
         return validate_kore_signature(
-            secret=getattr(settings, "KORE_WEBHOOK_SECRET", ""),
+            secret=settings.KORE_WEBHOOK_SECRET,
             method=request.method,
             url=url,
             body=request.body,

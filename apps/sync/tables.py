@@ -2,13 +2,13 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
-from apps.core.tables import DateTimeColumn
+from apps.core.tables import BaseTable, DateTimeColumn
 
 from .models import SyncRun
 from .registry import resource_label
 
 
-class SyncRunTable(tables.Table):
+class SyncRunTable(BaseTable):
     id = tables.Column(verbose_name="Run")
     resource = tables.Column()
     status = tables.Column()

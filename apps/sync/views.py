@@ -46,7 +46,6 @@ class SyncRunListView(ObjectListView):
     filterset_class = SyncRunFilterSet
     table_class = SyncRunTable
     template_name = "sync/syncrun_list.html"
-    partial_template_name = "sync/_syncrun_list.html"
     page_title = "Sync"
 
     def get(self, request, *args, **kwargs):
@@ -61,6 +60,7 @@ class SyncRunListView(ObjectListView):
         context = super().get_context_data(**kwargs)
         context["polling"] = self.polling
         context["poller_id"] = POLLER_ID
+        context["polling_text"] = "A sync is running; this list refreshes itself."
         context["can_operate"] = self.request.user.has_perm(PERM_OPERATE)
         context["sync_form"] = SyncNowForm(auto_id="id_sync_%s")  # the filter has its own #id_resource
         return context

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
+from apps.core.widgets import FastSelect
+
 from .choices import UsageGroup
 from .selectors import CHART_GRANULARITIES, Window
 
@@ -23,8 +25,8 @@ MAX_HOURLY_DAYS = 31
 
 class UsageQueryForm(forms.Form):
     scope = forms.ChoiceField(choices=SCOPES, initial=UsageGroup.ACCOUNT.value, required=False)
-    fleet = forms.ChoiceField(choices=[("", "— fleet —")], required=False)
-    network = forms.ChoiceField(choices=[("", "— network —")], required=False)
+    fleet = forms.ChoiceField(choices=[("", "— fleet —")], required=False, widget=FastSelect)
+    network = forms.ChoiceField(choices=[("", "— network —")], required=False, widget=FastSelect)
     country = forms.CharField(required=False, max_length=2, label="Country (ISO code)")
     sim = forms.CharField(required=False, max_length=64, label="SIM (SID, ICCID or name)")
     granularity = forms.ChoiceField(choices=CHART_GRANULARITIES, initial="day", required=False)

@@ -37,11 +37,11 @@ MB = 1_000_000  # Fleet.data_limit is in megabytes (decimal, like billing)
 
 
 def warning_percent() -> float:
-    return float(getattr(settings, "USAGE_WARNING_PERCENT", 80))
+    return float(settings.USAGE_WARNING_PERCENT)
 
 
 def cache_seconds() -> int:
-    return int(getattr(settings, "USAGE_CACHE_SECONDS", 3600))
+    return int(settings.USAGE_CACHE_SECONDS)
 
 
 # --- data version (cache key) -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
+from apps.core.testing import ListViewTests
 from apps.fleets.tests.factories import FleetFactory
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +173,13 @@ def test_long_json_is_shown_whole(viewer_client, operator):
     )
     content = viewer_client.get(reverse("audit:auditevent_detail", kwargs={"pk": event.pk})).content.decode()
     assert content.count("&quot;key_") == 600 and "&quot;key_0599&quot;" in content
+
+
+class TestAuditEventList(ListViewTests):
+    url_name = "audit:auditevent_list"
+    filter_query = "action=kept."
+
+    def make_rows(self):
+        AuditEvent.objects.create(action="kept.action", username="u", message="kept-event")
+        AuditEvent.objects.create(action="dropped.action", username="u", message="dropped-event")
+        return "kept-event", "dropped-event"

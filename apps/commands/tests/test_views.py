@@ -11,6 +11,7 @@ from apps.audit.models import AuditEvent
 from apps.commands.models import IpCommand, SmsCommand
 from apps.commands.tests.factories import IpCommandFactory, SmsCommandFactory
 from apps.core.models import Job
+from apps.core.testing import ListViewTests
 
 
 def _bulk_sms(n: int, direction: str = "to_sim") -> None:
@@ -320,3 +321,24 @@ def test_fleet_wide_sms_to_a_fleet_with_sms_disabled_warns_and_single_refusal_is
         in body
     )
     assert "SMS Commands are disabled for the Fleet" in body
+
+
+class TestSmsCommandList(ListViewTests):
+    url_name = "commands:command_list"
+    filter_query = "q=kept"
+
+    def make_rows(self):
+        SmsCommandFactory(payload="kept-sms")
+        SmsCommandFactory(payload="dropped-sms")
+        return "kept-sms", "dropped-sms"
+
+
+class TestIpCommandList(ListViewTests):
+    url_name = "commands:command_list"
+    url_query = "kind=ip"
+    filter_query = "q=kept"
+
+    def make_rows(self):
+        IpCommandFactory(payload="kept-ip")
+        IpCommandFactory(payload="dropped-ip")
+        return "kept-ip", "dropped-ip"

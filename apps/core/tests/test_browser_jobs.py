@@ -15,7 +15,7 @@ from apps.core.models import Job
 from apps.core.testing import browser_login
 from apps.sims.models import Sim
 from apps.sims.tests.factories import SimFactory
-from apps.sims.tests.test_services_ui import sandbox_sims  # noqa: F401 - fixture
+from apps.sims.tests.test_services import sandbox_sims  # noqa: F401 - fixture
 from supersim_admin.celery import app as celery_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

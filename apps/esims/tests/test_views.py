@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.audit.models import AuditEvent
+from apps.core.testing import ListViewTests
 from apps.esims.models import EsimProfile
 from apps.esims.services import esim_profile_from_api
 from apps.esims.tests.factories import EsimProfileFactory
@@ -229,3 +230,12 @@ def test_print_css_has_a_print_media_query():
 @pytest.mark.django_db
 def test_unknown_profile_is_404(viewer_client):
     assert viewer_client.get("/esims/HP00000000000000000000000000000000/").status_code == 404
+
+
+class TestEsimProfileList(ListViewTests):
+    url_name = "esims:esimprofile_list"
+
+    def make_rows(self):
+        kept, dropped = EsimProfileFactory(), EsimProfileFactory()
+        self.filter_query = f"q={kept.sid}"
+        return kept.sid, dropped.sid

@@ -12,6 +12,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.testing import ListViewTests
+from apps.events.models import ConnectionEvent, DeadLetter
 from apps.events.services import process_batch, receive
 from apps.events.testing import TWILIO_PREFIX, cloud_event
 from apps.sims.tests.factories import SimFactory
@@ -252,3 +254,30 @@ def test_map_markers_are_bounded_and_the_tile_origin_is_allowed_only_when_set(vi
     page = viewer_client.get(reverse("events:map"))
     assert "img-src 'self' data: https://*.tiles.example.net;" in page["Content-Security-Policy"]
     assert 'data-tile-url="https://{s}.tiles.example.net/{z}/{x}/{y}.png"' in page.content.decode()
+
+
+class TestConnectionEventList(ListViewTests):
+    url_name = "events:event_list"
+    filter_query = "sim=kept-sim"
+
+    def make_rows(self):
+        for n, name in enumerate(("kept-sim", "dropped-sim")):
+            ConnectionEvent.objects.create(
+                event_sid=f"EV{n}",
+                ce_type="x",
+                type="data-session-started",
+                timestamp=timezone.now(),
+                sim_sid=f"HS{n:032x}",
+                sim_unique_name=name,
+            )
+        return "kept-sim", "dropped-sim"
+
+
+class TestDeadLetterList(ListViewTests):
+    url_name = "events:deadletter_list"
+    filter_query = "reason=kept"
+
+    def make_rows(self):
+        DeadLetter.objects.create(reason="kept-reason", member="{}")
+        DeadLetter.objects.create(reason="dropped-reason", member="{}")
+        return "kept-reason", "dropped-reason"

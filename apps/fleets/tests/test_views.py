@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.core.testing import ListViewTests
 from apps.fleets.forms import split_megabytes
 from apps.fleets.models import Fleet
 from apps.fleets.tests.factories import FleetFactory
@@ -230,3 +231,13 @@ def test_edit_page_shows_immutable_fields_read_only(admin_client_):
     assert 'name="data_enabled"' not in content and 'name="sms_commands_enabled"' not in content
     assert 'id="immutable-fields"' in content
     assert 'value="1.5"' in content  # 1500 MB shown as 1.5 GB
+
+
+class TestFleetList(ListViewTests):
+    url_name = "fleets:fleet_list"
+    filter_query = "q=kept"
+
+    def make_rows(self):
+        FleetFactory(unique_name="kept-fleet")
+        FleetFactory(unique_name="dropped-fleet")
+        return "kept-fleet", "dropped-fleet"

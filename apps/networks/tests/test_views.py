@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.core.testing import ListViewTests
 from apps.fleets.tests.factories import FleetFactory
 from apps.networks.models import Network, NetworkAccessProfile, NetworkAccessProfileNetwork
 from apps.networks.selectors import countries_matching, country_name
@@ -207,3 +208,23 @@ def test_removed_membership_404(admin_client_):
     member = NetworkAccessProfileNetworkFactory(removed_at=timezone.now())
     url = reverse("networks:nap_network_remove", kwargs={"sid": member.nap.sid, "membership_sid": member.sid})
     assert admin_client_.post(url).status_code == 404
+
+
+class TestNetworkList(ListViewTests):
+    url_name = "networks:network_list"
+    filter_query = "q=Kept"
+
+    def make_rows(self):
+        NetworkFactory(friendly_name="Kept Net")
+        NetworkFactory(friendly_name="Dropped Net")
+        return "Kept Net", "Dropped Net"
+
+
+class TestNapList(ListViewTests):
+    url_name = "networks:nap_list"
+    filter_query = "q=kept"
+
+    def make_rows(self):
+        NetworkAccessProfileFactory(unique_name="kept-nap")
+        NetworkAccessProfileFactory(unique_name="dropped-nap")
+        return "kept-nap", "dropped-nap"

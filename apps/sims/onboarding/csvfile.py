@@ -46,12 +46,12 @@ class CsvRejected(Exception):
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "ONBOARDING_CSV_MAX_BYTES", 5 * 1024 * 1024))
+    return int(settings.ONBOARDING_CSV_MAX_BYTES)
 
 
 def max_rows() -> int:
     # stays below SQLite's 32,766 bound parameters, so the known-ICCID lookup is one query
-    return int(getattr(settings, "ONBOARDING_CSV_MAX_ROWS", 20_000))
+    return int(settings.ONBOARDING_CSV_MAX_ROWS)
 
 
 def human_size(n: int) -> str:

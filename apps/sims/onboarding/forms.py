@@ -6,6 +6,7 @@ import secrets
 
 from django import forms
 
+from apps.core.widgets import FastSelect
 from apps.fleets.models import Fleet
 from apps.sims.models import Sim
 
@@ -34,7 +35,11 @@ class SimRegisterForm(forms.Form):
     )
     unique_name = forms.CharField(label="Unique name", max_length=200, required=False)
     fleet = forms.ModelChoiceField(
-        queryset=Fleet.objects.none(), to_field_name="sid", required=False, empty_label="— no fleet —"
+        queryset=Fleet.objects.none(),
+        to_field_name="sid",
+        required=False,
+        empty_label="— no fleet —",
+        widget=FastSelect,
     )
     status = forms.ChoiceField(
         label="Activate now",

@@ -7,13 +7,11 @@ from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views import View
-from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.permissions import OperatorRequiredMixin
 from apps.core.csvsafe import csv_rows
-from apps.core.htmx import is_htmx, trigger
+from apps.core.htmx import htmx_redirect, is_htmx, render_page_or_partial, trigger
 from apps.supersim.errors import SuperSimError
 
 from .csvfile import INVALID, KNOWN, NEW, CsvRejected, human_size, max_bytes, max_rows
@@ -39,12 +37,11 @@ class SimRegisterView(OperatorRequiredMixin, View):
     partial_template = "sims/_onboarding_register_form.html"
 
     def render(self, request, context, status=200):
-        template = self.partial_template if is_htmx(request) else self.page_template
         sandbox_url = reverse("sims:sim_sandbox_inventory") if sandbox_is_the_api() else ""
         context = {"page_title": "Register a SIM", "sandbox_inventory_url": sandbox_url, **context}
-        response = render(request, template, context, status=status)
-        patch_vary_headers(response, ("HX-Request",))
-        return response
+        return render_page_or_partial(
+            request, page=self.page_template, partial=self.partial_template, context=context, status=status
+        )
 
     def get(self, request):
         """The form; ``?iccid=&registration_code=`` fill it in (the sandbox page's "Register" links)."""
@@ -211,7 +208,6 @@ class OnboardingConfirmView(OperatorRequiredMixin, View):
         except CsvRejected as exc:
             messages.error(request, str(exc))
             url = reverse("sims:sim_onboard_csv")
-            return HttpResponseClientRedirect(url) if is_htmx(request) else redirect(url)
+            return htmx_redirect(request, url)
         messages.success(request, f"Onboarding started: {job.total:,} rows.")
-        url = job.get_absolute_url()
-        return HttpResponseClientRedirect(url) if is_htmx(request) else redirect(url)
+        return htmx_redirect(request, job.get_absolute_url())

@@ -6,7 +6,7 @@ import pytest
 
 from apps.core.testing import browser_login
 from apps.sims.models import Sim
-from apps.sims.tests.test_services_ui import sandbox_sims  # noqa: F401 - fixture
+from apps.sims.tests.test_services import sandbox_sims  # noqa: F401 - fixture
 
 
 @pytest.mark.browser

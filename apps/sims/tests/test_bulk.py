@@ -11,7 +11,7 @@ from apps.core.models import Job, JobItem
 from apps.fleets.models import Fleet
 from apps.sims import services
 from apps.sims.models import Sim
-from apps.sims.tests.test_services_ui import sandbox_sims  # noqa: F401 - fixture
+from apps.sims.tests.test_services import sandbox_sims  # noqa: F401 - fixture
 
 BULK = reverse("sims:sim_bulk")
 

@@ -4,7 +4,7 @@ import re
 
 from django import forms
 
-from apps.sims.forms import FastSelect
+from apps.core.widgets import FastSelect
 
 ATTRS = {"class": "form-select", "hx-get": "/sims/?a=1&b=2", "disabled": True, "required": False}
 

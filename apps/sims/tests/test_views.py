@@ -15,6 +15,7 @@ from django.urls import reverse
 from apps.audit.models import AuditEvent
 from apps.commands.models import SmsCommand
 from apps.core.cache import data_changed
+from apps.core.testing import ListViewTests
 from apps.fleets.tests.factories import FleetFactory
 from apps.sims.models import Sim
 from apps.sims.selectors import SIMS_DATA
@@ -399,3 +400,13 @@ def test_detail_parts_reload_with_the_changed_fields(viewer_client):
     assert '<h1 class="h3 mb-0">SIM pump-2</h1>' in header and "<html" not in header
     panel = viewer_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="sim-panel").content.decode()
     assert "20 GB per period" in panel and "<title>" not in panel
+
+
+class TestSimList(ListViewTests):
+    url_name = "sims:sim_list"
+    filter_query = "status=inactive"
+
+    def make_rows(self):
+        SimFactory(unique_name="kept-sim", status="inactive")
+        SimFactory(unique_name="dropped-sim", status="active")
+        return "kept-sim", "dropped-sim"

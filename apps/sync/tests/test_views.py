@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
+from apps.core.testing import ListViewTests
 from apps.sims.models import Sim
 from apps.sync.models import SyncRun
 from apps.sync.views import DETAIL_ID, POLLER_ID
@@ -117,3 +118,13 @@ def test_the_sync_now_select_and_the_filter_have_their_own_ids(operator_client):
     html = operator_client.get(reverse("sync:syncrun_list")).content.decode()
     assert html.count('id="id_resource"') == 1 and html.count('for="id_resource"') == 1
     assert 'id="id_sync_resource"' in html and 'for="id_sync_resource"' in html
+
+
+class TestSyncRunList(ListViewTests):
+    url_name = "sync:syncrun_list"
+    filter_query = "status=failed"
+
+    def make_rows(self):
+        SyncRun.objects.create(resource="sims", status=SyncRun.Status.FAILED, error="kept-run")
+        SyncRun.objects.create(resource="fleets", status=SyncRun.Status.SUCCEEDED, error="dropped-run")
+        return "kept-run", "dropped-run"

@@ -10,7 +10,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=getattr(settings, "SANDBOX_PORT", 8765))
+        parser.add_argument("--port", type=int, default=settings.SANDBOX_PORT)
         parser.add_argument("--sims", type=int, default=2000)
         parser.add_argument("--fleets", type=int, default=12)
         parser.add_argument("--seed", type=int, default=1)

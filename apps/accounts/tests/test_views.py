@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
-from apps.core.testing import PASSWORD, make_user
+from apps.core.testing import PASSWORD, ListViewTests, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +215,14 @@ def test_an_admin_cannot_take_over_a_superuser(client, admin_member, django_user
     root.refresh_from_db()
     assert root.check_password(PASSWORD) and root.is_active
     assert AuditEvent.objects.filter(object_id=str(root.pk), success=False).count() == 3
+
+
+class TestUserList(ListViewTests):
+    url_name = "accounts:user_list"
+    role = "admin"
+    filter_query = "username=kept"
+
+    def make_rows(self):
+        make_user("kept-user", "viewer")
+        make_user("dropped-user", "operator")
+        return "kept-user", "dropped-user"

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from apps.core.jobs import JobItemFailed, job_create, register_job_handler, run_chunk
 from apps.core.models import Job
+from apps.core.testing import ListViewTests
 
 
 @register_job_handler("test.pages")
@@ -119,3 +120,13 @@ def test_the_main_navigation_links_the_jobs_index(viewer_client):
 def test_the_jobs_index_needs_a_login(client, db):
     response = client.get(JOBS)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+class TestJobList(ListViewTests):
+    url_name = "core:job_list"
+    filter_query = "status=failed"
+
+    def make_rows(self):
+        Job.objects.create(kind="sims.update", title="kept-job", status=Job.Status.FAILED)
+        Job.objects.create(kind="sims.update", title="dropped-job", status=Job.Status.SUCCEEDED)
+        return "kept-job", "dropped-job"
