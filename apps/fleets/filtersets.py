@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from apps.annotations.filtersets import AnnotationFilterMixin
 from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
 from apps.networks.models import NetworkAccessProfile
@@ -9,7 +10,8 @@ from apps.networks.models import NetworkAccessProfile
 from .models import Fleet
 
 
-class FleetFilterSet(LiveRowsMixin, BootstrapFilterSet):
+class FleetFilterSet(AnnotationFilterMixin, LiveRowsMixin, BootstrapFilterSet):
+    annotation_object_type = "fleet"  # + tag / tag_mode / cf_<name> filters (apps.annotations)
     q = django_filters.CharFilter(
         method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "name or SID"})
     )

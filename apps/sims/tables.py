@@ -52,6 +52,9 @@ class SimTable(tables.Table):
         attrs={"td": {"class": "mono"}, **NO_BOOST},
     )
     unique_name = tables.Column(verbose_name="Name", order_by=("unique_name", "id"))
+    tags = tables.Column(
+        verbose_name="Tags", accessor="sid", orderable=False, empty_values=()
+    )  # apps.annotations
     status = tables.Column(order_by=("status", "id"))
     fleet = tables.Column(verbose_name="Fleet", linkify=_fleet_url, orderable=False, attrs=NO_BOOST)
     nap = tables.Column(
@@ -74,7 +77,7 @@ class SimTable(tables.Table):
         model = Sim
         fields = ()
         sequence = (
-            "selection", "iccid", "unique_name", "status", "fleet", "nap", "sid", "date_created",
+            "selection", "iccid", "unique_name", "tags", "status", "fleet", "nap", "sid", "date_created",
             "online", "last_seen", "network",
         )  # fmt: skip
         attrs = {"class": "table table-sm table-hover align-middle", "id": "sim-table", "aria-label": "SIMs"}
