@@ -14,6 +14,7 @@ File: line 1 ``{"format": FORMAT, "schema_version": N, "created_at": ..., "count
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,15 @@ from django.utils import timezone
 FORMAT = "supersim-admin-local-data"
 #: bump when a registered model's exported shape changes incompatibly; imports refuse newer files
 SCHEMA_VERSION = 1
+
+
+class _Encoder(DjangoJSONEncoder):
+    """Django's encoder, but datetimes keep their microseconds (it cuts them to milliseconds)."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            return o.isoformat()
+        return super().default(o)
 
 
 class BackupError(Exception):
@@ -130,7 +140,7 @@ def export_lines(*, labels: Iterable[str] | None = None) -> Iterator[str]:
             for name in entry.m2m:
                 target = _entry_for(entry.model._meta.get_field(name).related_model)
                 data[name] = [_key_of(target, t) for t in getattr(obj, name).all()] if target else []
-            yield json.dumps({"model": entry.label, "key": key, "fields": data}, cls=DjangoJSONEncoder)
+            yield json.dumps({"model": entry.label, "key": key, "fields": data}, cls=_Encoder)
 
 
 # --- import ------------------------------------------------------------------------------------------------
@@ -142,7 +152,7 @@ def _lookup(model_field, value, cache: dict):
     entry = _entry_for(target_model)
     if entry is None:
         return None
-    cache_key = (entry.label, json.dumps(value, sort_keys=True, cls=DjangoJSONEncoder))
+    cache_key = (entry.label, json.dumps(value, sort_keys=True, cls=_Encoder))
     if cache_key not in cache:
         cache[cache_key] = target_model._default_manager.filter(**_resolve(entry, value, cache)).first()
     return cache[cache_key]
