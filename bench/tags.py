@@ -119,8 +119,8 @@ def measure(client, url: str, requests: int) -> tuple[float, float, int]:
     return times[len(times) // 2], times[max(int(len(times) * 0.95) - 1, 0)], len(executed)
 
 
-def measure_sql(url: str, requests: int) -> float:
-    """p95 of the filter's own database work: the first page of 50 rows and the uncached COUNT(*)."""
+def measure_sql(url: str, requests: int) -> tuple[float, float]:
+    """p95 of the filter's own database work: the first page of 50 rows; the (uncached) COUNT(*)."""
     from urllib.parse import parse_qs, urlsplit
 
     from django.http import QueryDict
@@ -131,21 +131,26 @@ def measure_sql(url: str, requests: int) -> float:
     query = QueryDict(mutable=True)
     for key, values in parse_qs(urlsplit(url).query).items():
         query.setlist(key, values)
-    times = []
+    page, count = [], []
     for _ in range(requests):
         started = time.perf_counter()
         filterset = SimFilterSet(query, queryset=sim_list_queryset())
         assert filterset.is_valid(), filterset.errors
         list(filterset.qs[:50])
+        middle = time.perf_counter()
         filterset.qs.count()
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return times[max(int(len(times) * 0.95) - 1, 0)]
+        page.append((middle - started) * 1000)
+        count.append((time.perf_counter() - middle) * 1000)
+    page.sort()
+    count.sort()
+    at = max(int(requests * 0.95) - 1, 0)
+    return page[at], count[at]
 
 
-def bulk_tag(client, count: int) -> tuple[float, int, str]:
-    """The bulk form (scope: the filter ``tag=<one tag>&status=...``), confirmed with the count: seconds
-    from the POST to the job's final state, SIMs tagged, the job's status."""
+def bulk_tag(client) -> tuple[float, int, str]:
+    """The bulk form, scope "every SIM matching the filter" ``tag=<a tag on ~10% of the SIMs>`` (10,000
+    SIMs at 100k), confirmed with the count: seconds from the POST to the job's final state, SIMs tagged,
+    the job's status."""
     from django.conf import settings
     from django.urls import reverse
 
@@ -157,13 +162,11 @@ def bulk_tag(client, count: int) -> tuple[float, int, str]:
     settings.JOBS_RUN_IN_THREAD = False
     app.conf.task_always_eager = True
     source = Tag.objects.get(name="tag-00")  # on ~10% of the SIMs
-    sids = list(
-        TagAssignment.objects.filter(tag=source).order_by("sid").values_list("sid", flat=True)[:count]
-    )
+    matched = TagAssignment.objects.filter(tag=source).count()
     new = Tag.objects.create(name="bulk-bench")
-    form = {"bulk_action": "tag", "bulk_tag": new.pk, "bulk_scope": "selected", "sids": sids}
+    form = {"bulk_action": "tag", "bulk_tag": new.pk, "bulk_scope": "filter", "tag": source.pk}
     started = time.perf_counter()
-    response = client.post(reverse("sims:sim_bulk"), {**form, "bulk_confirmed": len(sids)})
+    response = client.post(reverse("sims:sim_bulk"), {**form, "bulk_confirmed": matched})
     assert response.status_code == 302, response.status_code
     job = Job.objects.order_by("-pk").first()
     while not job.is_final:
@@ -179,7 +182,6 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--fleets", type=int, default=1000)
-    parser.add_argument("--bulk", type=int, default=10_000, help="SIMs the bulk tag job tags")
     parser.add_argument("--json", metavar="PATH", help="write the figures as one flat JSON object")
     args = parser.parse_args()
 
@@ -228,10 +230,10 @@ def main() -> None:
             s50, s95, sq = small[name]
             l50, l95, lq = large[name]
             flag = "" if l95 < 50 and lq == sq else "  <-- over target"
-            s_sql, l_sql = sql[args.small][name], sql[args.large][name]
+            (s_sql, s_count), (l_sql, l_count) = sql[args.small][name], sql[args.large][name]
             print(
                 f"{name:22} {s50:9.1f}ms {s95:6.1f}ms {sq:3d} {l50:11.1f}ms {l95:6.1f}ms {lq:3d}"
-                f"  {s_sql:6.1f}ms / {l_sql:6.1f}ms{flag}"
+                f"  {s_sql:6.1f} / {l_sql:6.1f}ms  {s_count:6.1f} / {l_count:6.1f}ms{flag}"
             )
             key = name.replace(" ", "_").replace("(", "").replace(")", "").replace("+", "and")
             flat |= {
@@ -241,11 +243,13 @@ def main() -> None:
                 f"{key}_p50_ms_large": round(l50, 2),
                 f"{key}_p95_ms_large": round(l95, 2),
                 f"{key}_queries_large": lq,
-                f"{key}_sql_p95_ms_small": round(s_sql, 2),
-                f"{key}_sql_p95_ms_large": round(l_sql, 2),
+                f"{key}_sql_page_p95_ms_small": round(s_sql, 2),
+                f"{key}_sql_page_p95_ms_large": round(l_sql, 2),
+                f"{key}_sql_count_p95_ms_small": round(s_count, 2),
+                f"{key}_sql_count_p95_ms_large": round(l_count, 2),
             }
-        elapsed, tagged, status = bulk_tag(operator, args.bulk)
-        flag = "" if elapsed < 10 else "  <-- over target"
+        elapsed, tagged, status = bulk_tag(operator)
+        flag = "" if elapsed < 10 * max(tagged, 1) / 10_000 else "  <-- over target"
         print(f"\nbulk tag of {tagged:,} SIMs (job {status}): {elapsed:.2f}s{flag}")
         load = os.getloadavg()
         print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

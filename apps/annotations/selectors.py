@@ -137,14 +137,17 @@ def notes_queryset(*, object_type: str | None = None, sid: str | None = None, q:
     return notes
 
 
-def object_annotations(*, object_type: str, sid: str, notes_q: str = "", notes_kind: str = "") -> dict:
-    """What the detail page's annotations panel shows (4 queries): tags, every tag (the picker), custom
-    fields with values, the latest notes (``notes_q`` / ``notes_kind`` filter them)."""
+def object_annotations(
+    *, object_type: str, sid: str, notes_q: str = "", notes_kind: str = "", picker: bool = True
+) -> dict:
+    """What the detail page's annotations panel shows (3 to 5 queries): tags, every tag (the add form's
+    picker, when ``picker``), custom fields and their values (when there are fields), the latest notes
+    (``notes_q`` / ``notes_kind`` filter them)."""
     fields = custom_fields(object_type)
     values = custom_values_by_sid([sid], fields).get(sid, {})
     return {
         "object_tags": tags_by_sid([sid]).get(sid, []),
-        "all_tags": list(Tag.objects.order_by("name")),
+        "all_tags": list(Tag.objects.order_by("name")) if picker else [],
         "field_values": [(f, values.get(f.pk), custom_value_text(values.get(f.pk))) for f in fields],
         "notes": list(notes_queryset(sid=sid, q=notes_q, kind=notes_kind)[:100]),
         "notes_q": notes_q,

@@ -48,10 +48,10 @@ def panel_context(request, *, object_type: str, obj, **extra) -> dict:
     notes_q = request.GET.get("notes_q", "")[:200] if request.method == "GET" else ""
     notes_kind = request.GET.get("notes_kind", "") if request.method == "GET" else ""
     notes_kind = notes_kind if notes_kind in NoteKind.values else ""
-    data = selectors.object_annotations(
-        object_type=object_type, sid=obj.sid, notes_q=notes_q, notes_kind=notes_kind
-    )
     can_operate = request.user.has_perm(PERM_OPERATE)
+    data = selectors.object_annotations(
+        object_type=object_type, sid=obj.sid, notes_q=notes_q, notes_kind=notes_kind, picker=can_operate
+    )
     context = {
         "annotated": obj,
         "object_type": object_type,
