@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "apps.api",
     "apps.events",
     "apps.alerts",
+    "apps.annotations",
 ]
 
 MIDDLEWARE = [

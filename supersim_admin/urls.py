@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("sims/", include("apps.sims.urls")),
     path("fleets/", include("apps.fleets.urls")),
+    path("annotations/", include("apps.annotations.urls")),
     path("networks/", include("apps.networks.urls")),
     path("esims/", include("apps.esims.urls")),
     path("commands/", include("apps.commands.urls")),

@@ -17,9 +17,11 @@ NAV_ITEMS = [
     ("Jobs", "core:job_list"),
     ("Alerts", "alerts:alert_list"),
     ("Audit log", "audit:auditevent_list"),
+    ("Tags", "annotations:tag_list"),
+    ("Notes", "annotations:note_list"),
 ]
 #: entries shown to admins only, after the others
-ADMIN_NAV_ITEMS = [("Users", "accounts:user_list")]
+ADMIN_NAV_ITEMS = [("Users", "accounts:user_list"), ("Custom fields", "annotations:customfield_list")]
 
 
 def _nav(request):

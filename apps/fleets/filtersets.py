@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from apps.annotations.filtersets import AnnotationFilterMixin
 from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
 from apps.core.widgets import FastSelect
@@ -10,7 +11,8 @@ from apps.networks.models import NetworkAccessProfile
 from .models import Fleet
 
 
-class FleetFilterSet(LiveRowsMixin, BootstrapFilterSet):
+class FleetFilterSet(AnnotationFilterMixin, LiveRowsMixin, BootstrapFilterSet):
+    annotation_object_type = "fleet"  # + tag / tag_mode / cf_<name> filters (apps.annotations)
     q = django_filters.CharFilter(
         method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "name or SID"})
     )

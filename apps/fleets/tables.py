@@ -3,6 +3,8 @@ from django.urls import NoReverseMatch
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from apps.annotations.selectors import annotate_tags
+from apps.annotations.templatetags.annotations import tag_badges_html
 from apps.core.choices import badge_class
 from apps.core.tables import BaseTable, DateTimeColumn
 from apps.core.units import data_size_mb
@@ -40,6 +42,9 @@ class FleetTable(BaseTable):
     data_limit = tables.Column(verbose_name="Data limit")
     data_enabled = tables.BooleanColumn(verbose_name="Data")
     sms_commands_enabled = tables.BooleanColumn(verbose_name="SMS cmds")
+    tags = tables.Column(
+        verbose_name="Tags", accessor="sid", orderable=False, empty_values=()
+    )  # apps.annotations
     sims_total = CountColumn(verbose_name="SIMs")
     sims_active = CountColumn(verbose_name="Active")
     sims_ready = CountColumn(verbose_name="Ready")
@@ -56,6 +61,7 @@ class FleetTable(BaseTable):
             "data_limit",
             "data_enabled",
             "sms_commands_enabled",
+            "tags",
             "sims_total",
             "sims_active",
             "sims_ready",
@@ -72,6 +78,10 @@ class FleetTable(BaseTable):
         uncounted = [fleet for fleet in page if not hasattr(fleet, "sims_total")]
         if uncounted:
             fleets_attach_sim_counts(uncounted)
+        annotate_tags(page)
+
+    def render_tags(self, record):
+        return tag_badges_html(getattr(record, "tag_list", []))
 
     def render_unique_name(self, value, record):
         removed = ' <span class="badge text-bg-danger">removed</span>' if record.removed_at else ""

@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from apps.annotations.filtersets import AnnotationFilterMixin
 from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
 from apps.core.widgets import FastSelect
@@ -27,7 +28,8 @@ def sim_search_q(value: str) -> Q | None:
     return q
 
 
-class SimFilterSet(LiveRowsMixin, BootstrapFilterSet):
+class SimFilterSet(AnnotationFilterMixin, LiveRowsMixin, BootstrapFilterSet):
+    annotation_object_type = "sim"  # + tag / tag_mode / cf_<name> filters (apps.annotations)
     q = django_filters.CharFilter(
         method="search",
         label="Search",

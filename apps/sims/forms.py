@@ -1,5 +1,6 @@
 from django import forms
 
+from apps.annotations.models import Tag
 from apps.core.widgets import FastSelect
 from apps.fleets.models import Fleet
 
@@ -67,7 +68,12 @@ class SimBulkForm(forms.Form):
     ``bulk_confirmed`` is the number of SIMs the person was shown and confirmed (see ``SimBulkView``);
     empty on the first, asking, POST."""
 
-    ACTIONS = [("status", "Change status"), ("fleet", "Move to fleet")]
+    ACTIONS = [
+        ("status", "Change status"),
+        ("fleet", "Move to fleet"),
+        ("tag", "Add tag"),
+        ("untag", "Remove tag"),
+    ]
     SCOPES = [("selected", "Selected SIMs"), ("filter", "Every SIM matching the filter")]
 
     bulk_action = forms.ChoiceField(choices=ACTIONS, label="Action")
@@ -82,13 +88,17 @@ class SimBulkForm(forms.Form):
         empty_label="—",
         widget=FastSelect,
     )
+    bulk_tag = forms.ModelChoiceField(  # apps.annotations
+        queryset=Tag.objects.none(), required=False, label="Tag", empty_label="—", widget=FastSelect
+    )
     bulk_scope = forms.ChoiceField(choices=SCOPES, initial="selected")
     bulk_confirmed = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["bulk_fleet"].queryset = fleet_choices_queryset()
-        for name in ("bulk_action", "bulk_status", "bulk_fleet"):
+        self.fields["bulk_tag"].queryset = Tag.objects.order_by("name")
+        for name in ("bulk_action", "bulk_status", "bulk_fleet", "bulk_tag"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
         self.fields["bulk_action"].widget.attrs["id"] = "bulk-action"
 
@@ -101,6 +111,8 @@ class SimBulkForm(forms.Form):
             self.add_error("bulk_status", "Choose the new status.")
         if action == "fleet" and not data.get("bulk_fleet"):
             self.add_error("bulk_fleet", "Choose the fleet.")
+        if action in ("tag", "untag") and not data.get("bulk_tag"):
+            self.add_error("bulk_tag", "Choose the tag.")
         if data.get("bulk_scope") == "selected" and not data.get("sids"):
             raise forms.ValidationError("Select at least one SIM, or apply the action to the whole filter.")
         return data
@@ -108,6 +120,8 @@ class SimBulkForm(forms.Form):
     @property
     def value(self) -> str:
         data = self.cleaned_data
+        if data["bulk_action"] in ("tag", "untag"):
+            return str(data["bulk_tag"].pk)
         return data["bulk_status"] if data["bulk_action"] == "status" else data["bulk_fleet"].sid
 
     def question(self, count: int) -> str:
@@ -117,4 +131,8 @@ class SimBulkForm(forms.Form):
         sims = f"{count:,} SIM" + ("" if count == 1 else "s")
         if data["bulk_action"] == "status":
             return f"Change status of {sims} to {SimStatusUpdate(data['bulk_status']).label}?"
+        if data["bulk_action"] == "tag":
+            return f"Add tag {data['bulk_tag']} to {sims}?"
+        if data["bulk_action"] == "untag":
+            return f"Remove tag {data['bulk_tag']} from {sims}?"
         return f"Move {sims} to fleet {data['bulk_fleet']}?"

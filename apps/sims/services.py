@@ -305,6 +305,21 @@ def sims_bulk_create_job(
     Raises :class:`BulkNothingToDo` (and creates nothing) when there is no SIM to change."""
     from apps.core.jobs import job_create
 
+    if action in ("tag", "untag"):  # local data: apps.annotations' job (batches of SIMs, no API call)
+        from apps.annotations import services as annotations
+        from apps.annotations.models import Tag
+
+        try:
+            return annotations.tags_bulk_create_job(
+                user=user,
+                tag=Tag.objects.get(pk=value),
+                add=action == "tag",
+                sims_queryset=sims_queryset,
+                sids=sids,
+                request=request,
+            )
+        except annotations.BulkNothingToDo as exc:
+            raise BulkNothingToDo(str(exc)) from exc
     if action not in BULK_KINDS:
         raise ValueError(f"unknown bulk action {action!r}")
     if sims_queryset is None and sids is None:

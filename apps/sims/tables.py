@@ -7,6 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
 from apps.core.choices import badge_class
+from apps.annotations.templatetags.annotations import tag_badges_html
 from apps.core.tables import BaseTable, DateTimeColumn, SelectColumn
 
 from .models import Sim
@@ -62,6 +63,9 @@ class SimTable(BaseTable):
         attrs={"td": {"class": "mono"}, **NO_BOOST},
     )
     unique_name = tables.Column(verbose_name="Name", order_by=("unique_name", "id"))
+    tags = tables.Column(
+        verbose_name="Tags", accessor="sid", orderable=False, empty_values=()
+    )  # apps.annotations
     status = tables.Column(order_by=("status", "id"))
     fleet = tables.Column(
         verbose_name="Fleet", linkify=_fleet_url, orderable=False, empty_values=(), attrs=NO_BOOST
@@ -92,7 +96,7 @@ class SimTable(BaseTable):
         model = Sim
         fields = ()
         sequence = (
-            "selection", "iccid", "unique_name", "status", "fleet", "nap", "sid", "date_created",
+            "selection", "iccid", "unique_name", "tags", "status", "fleet", "nap", "sid", "date_created",
             "online", "last_seen", "network",
         )  # fmt: skip
         attrs = {"class": "table table-sm table-hover align-middle", "id": "sim-table", "aria-label": "SIMs"}
@@ -109,6 +113,9 @@ class SimTable(BaseTable):
             record.status,
             value,
         )
+
+    def render_tags(self, record):
+        return tag_badges_html(getattr(record, "tag_list", []))
 
     def render_fleet(self, value, record):
         if value is not None:

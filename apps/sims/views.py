@@ -7,6 +7,7 @@ from django.views import View
 from django_tables2 import LazyPaginator
 
 from apps.accounts.permissions import PERM_OPERATE, OperatorRequiredMixin, ViewerRequiredMixin
+from apps.annotations import selectors as annotation_selectors
 from apps.core.csvsafe import csv_rows
 from apps.core.htmx import HTMX_STOP_POLLING, htmx_redirect, is_htmx, render_page_or_partial, trigger
 from apps.core.paging import clean_count
@@ -85,6 +86,7 @@ class SimListView(ObjectListView):
         table.first_row = table.last_row = None
         rows = list(table.page.object_list) if table.page else []
         events_selectors.annotate_connection(row.record for row in rows)  # Online / Last seen / Network
+        annotation_selectors.annotate_tags(row.record for row in rows)  # Tags
         if self.keyset:
             per_page = table.paginator.per_page
             position = clean_count(self.request.GET.get("pos"), default=0, maximum=10**9) if self.after else 1
@@ -126,8 +128,9 @@ class SimExportCsvView(ViewerRequiredMixin, View):
         # bound even without a query string: no filter means every SIM (an unbound filterset is invalid)
         filterset = SimFilterSet(request.GET, queryset=selectors.sim_list_queryset())
         queryset = filterset.qs if filterset.is_valid() else Sim.objects.none()
-        rows = selectors.sim_export_rows(queryset=queryset)
-        response = StreamingHttpResponse(csv_rows(selectors.SIM_EXPORT_HEADER, rows), content_type="text/csv")
+        rows = annotation_selectors.export_extend("sim", selectors.sim_export_rows(queryset=queryset))
+        header = selectors.SIM_EXPORT_HEADER + annotation_selectors.export_header("sim")  # tags, cf_<name>
+        response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="sims.csv"'
         return response
 
@@ -375,7 +378,7 @@ class SimBulkView(OperatorRequiredMixin, View):
     def ask(self, request, form, *, count: int, confirmed: int | None, filter_names: list[str]):
         """The confirmation: the question, and the POST's action, scope, selection and filter as hidden
         fields with ``bulk_confirmed`` = ``count``."""
-        keep = {"bulk_action", "bulk_status", "bulk_fleet", "bulk_scope", "sids", *filter_names}
+        keep = {"bulk_action", "bulk_status", "bulk_fleet", "bulk_tag", "bulk_scope", "sids", *filter_names}
         hidden = [(k, v) for k, values in request.POST.lists() if k in keep for v in values if v != ""]
         changed = ""
         if confirmed is not None:

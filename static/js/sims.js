@@ -25,7 +25,7 @@
     const action = document.getElementById("bulk-action");
     if (!action) return;
     document.querySelectorAll(".bulk-value").forEach(function (el) {
-      el.classList.toggle("d-none", el.dataset.action !== action.value);
+      el.classList.toggle("d-none", el.dataset.action.split(" ").indexOf(action.value) < 0);
     });
   }
 

@@ -84,8 +84,9 @@ def test_list_query_count_is_fixed(viewer_client, django_assert_num_queries, row
     viewer_client.get(LIST)  # warm the session and the cached SIM counts
     # session, user, permissions (x2: user + groups), the page of fleets (+ NAP), NAP filter choices;
     # the SIM counts come from the cache (apps.sims.selectors.sim_counts_by_fleet) while no SIM changed;
-    # the total of fleets (COUNT, apps.core.paging)
-    with django_assert_num_queries(7):
+    # the total of fleets (COUNT, apps.core.paging); apps.annotations: the fleet custom fields (filters), the
+    # tag filter's choices, the page's tags
+    with django_assert_num_queries(10):
         response = viewer_client.get(LIST)
     assert response.status_code == 200
     assert b"bulk-10000" in response.content
@@ -124,10 +125,10 @@ def test_a_rename_keeps_the_cached_counts(viewer_client, django_assert_num_queri
     viewer_client.get(LIST)  # counts cached
     item = {"sid": sim.sid, "status": sim.status, "fleet_sid": fleet.sid, "iccid": sim.iccid}
     sim_services.sim_from_api(data={**item, "unique_name": "renamed"})
-    with django_assert_num_queries(7):  # as test_list_query_count_is_fixed: no counting of SIMs
+    with django_assert_num_queries(10):  # as test_list_query_count_is_fixed: no counting of SIMs
         viewer_client.get(LIST)
     sim_services.sim_from_api(data={**item, "status": "inactive" if sim.status != "inactive" else "active"})
-    with django_assert_num_queries(8):  # the status changed: counted again
+    with django_assert_num_queries(11):  # the status changed: counted again
         viewer_client.get(LIST)
 
 
@@ -154,8 +155,9 @@ def test_detail_query_count_is_fixed(viewer_client, django_assert_num_queries, r
     bulk_sims(rows, fleet)
     url = reverse("fleets:fleet_detail", kwargs={"sid": fleet.sid})
     viewer_client.get(url)
-    # session, user, permissions x2, fleet (+ NAP + counts), one page of SIMs
-    with django_assert_num_queries(6):
+    # session, user, permissions x2, fleet (+ NAP + counts), one page of SIMs; apps.annotations' panel:
+    # the fleet's tags, custom fields, notes
+    with django_assert_num_queries(9):
         response = viewer_client.get(url)
     assert response.status_code == 200
     assert b"2 TB" in response.content

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
+from apps.annotations import onboarding as annotation_onboarding
 from apps.fleets.models import Fleet
 from apps.sims.models import Sim
 
@@ -95,6 +96,9 @@ class CsvRow:
     errors: list[str] = field(default_factory=list)
     fleet_sid: str = ""
     known_sim_sid: str = ""
+    #: the optional local-data cells (``tags``, ``cf_<name>``: apps.annotations.onboarding) and their payload
+    extra: dict = field(default_factory=dict)
+    annotations: dict = field(default_factory=dict)
 
     @property
     def outcome(self) -> str:
@@ -110,6 +114,7 @@ class CsvRow:
             "unique_name": self.unique_name,
             "fleet_sid": self.fleet_sid,
             "status": self.status,
+            "annotations": self.annotations,
             "error": " ".join(self.errors),
         }
 
@@ -129,7 +134,10 @@ def csv_read(text: str) -> list[CsvRow]:
             header = next(reader, None)
         if header is None:
             raise CsvRejected("The file is empty.")
-        names = [ALIASES.get(_header_name(h), "") for h in header]
+        # + the optional tags, cf_<name> columns of apps.annotations
+        names = [
+            ALIASES.get(_header_name(h)) or annotation_onboarding.column(_header_name(h)) for h in header
+        ]
         missing = [c for c in REQUIRED if c not in names]
         if missing:
             seen = ", ".join(repr(h.strip()) for h in header if h.strip()) or "nothing"
@@ -157,7 +165,8 @@ def csv_read(text: str) -> list[CsvRow]:
                         f"Line {line}, column {name}: {shown!r} starts with {value[0]!r}, which spreadsheet "
                         "programs run as a formula. Such cells are refused; remove them and upload again."
                     )
-            rows.append(CsvRow(line=line, **{c: values.get(c, "") for c in COLUMNS}))
+            extra = {k: val for k, val in values.items() if k not in COLUMNS}
+            rows.append(CsvRow(line=line, extra=extra, **{c: values.get(c, "") for c in COLUMNS}))
     except csv.Error as exc:
         raise CsvRejected(f"The file is not valid CSV (line {reader.line_num}): {exc}.") from None
     if not rows:
@@ -199,6 +208,8 @@ def rows_check(rows: list[CsvRow]) -> CsvCheck:
     first_iccid: dict[str, int] = {}
     first_name: dict[str, int] = {}
     good_iccids: list[str] = []
+    # tags, cf_<name> cells: checked only when the file has such columns (one query for the fields)
+    annotation_check = annotation_onboarding.row_checker() if any(r.extra for r in rows) else None
     for row in rows:
         iccid_error = v.iccid_error(row.iccid)
         if not iccid_error:
@@ -224,6 +235,9 @@ def rows_check(rows: list[CsvRow]) -> CsvCheck:
                 )
             else:
                 first_name[row.unique_name] = row.line
+        if annotation_check is not None:
+            row.annotations, annotation_errors = annotation_check(row.extra)
+            row.errors.extend(annotation_errors)
         if row.status and not row.fleet:
             row.errors.append(
                 f"A SIM needs a fleet to become {row.status}: fill the fleet column or leave status empty."

@@ -7,6 +7,7 @@ payload, so an item re-run after a worker crash finishes the configuration inste
 
 from __future__ import annotations
 
+from apps.annotations import onboarding as annotation_onboarding
 from apps.core.jobs import JobItemFailed, register_job_handler
 from apps.core.models import JobItem
 from apps.sims.models import Sim
@@ -55,8 +56,15 @@ def _forget_code(item, payload: dict) -> None:
     JobItem.objects.filter(pk=item.pk).update(payload={**payload, "registration_code": ""})
 
 
-def _already(item, payload: dict, sim: Sim | None) -> dict:
+def _annotate(payload: dict, sim: Sim | None, user) -> None:
+    """The row's tags and custom field values (optional CSV columns) onto the SIM: local data, idempotent."""
+    if sim is not None and payload.get("annotations"):
+        annotation_onboarding.apply(sid=sim.sid, payload=payload["annotations"], user=user)
+
+
+def _already(item, payload: dict, sim: Sim | None, user=None) -> dict:
     _forget_code(item, payload)
+    _annotate(payload, sim, user)
     return _result(payload, sim, ALREADY)
 
 
@@ -69,7 +77,7 @@ def onboard_sim(*, job, item) -> dict:
     user = job.created_by
     sim = Sim.objects.filter(iccid=iccid, removed_at__isnull=True).first()
     if sim is not None and not _registered_by_this_job(job=job, item=item, sim=sim):
-        return _already(item, payload, sim)
+        return _already(item, payload, sim, user)
     if sim is None:
         try:
             sim = sim_register_only(iccid=iccid, registration_code=payload["registration_code"], user=user)
@@ -80,7 +88,7 @@ def onboard_sim(*, job, item) -> dict:
             if found is not None and _registered_by_this_job(job=job, item=item, sim=found):
                 sim = found  # an earlier attempt's CreateSim went through after all
             elif found is not None or exc.code == 83003:
-                return _already(item, payload, found)
+                return _already(item, payload, found, user)
             else:
                 raise _failed(payload, sim_error_text(exc)) from None
         # note the SID at once: a re-run after a crash continues from here and never registers twice
@@ -101,4 +109,5 @@ def onboard_sim(*, job, item) -> dict:
             sim=sim,
         )
     _forget_code(item, payload)
+    _annotate(payload, outcome.sim, user)
     return _result(payload, outcome.sim, REGISTERED, "status change scheduled" if outcome.scheduled else "")
