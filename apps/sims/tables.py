@@ -6,8 +6,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
-from apps.core.choices import badge_class
 from apps.annotations.templatetags.annotations import tag_badges_html
+from apps.core.choices import badge_class
 from apps.core.tables import BaseTable, DateTimeColumn, SelectColumn
 
 from .models import Sim
