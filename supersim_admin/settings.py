@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "apps.sandbox",
     "apps.api",
     "apps.events",
+    "apps.search",
 ]
 
 MIDDLEWARE = [

@@ -78,6 +78,8 @@ URL_ROLES: dict[str, str] = {
     "networks:nap_rename": ADMIN,
     "networks:network_detail": VIEWER,
     "networks:network_list": VIEWER,
+    "search:results": VIEWER,
+    "search:suggest": VIEWER,
     "sims:sim_bulk": OPERATOR,
     "sims:sim_detail": VIEWER,
     "sims:sim_export_csv": VIEWER,
