@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apps.api",
     "apps.events",
     "apps.search",
+    "apps.savedviews",
 ]
 
 MIDDLEWARE = [
