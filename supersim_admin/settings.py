@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.alerts",
     "apps.annotations",
+    "apps.search",
+    "apps.savedviews",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,8 @@ urlpatterns = [
     path("audit/", include("apps.audit.urls")),
     path("events/", include("apps.events.urls")),
     path("alerts/", include("apps.alerts.urls")),
+    path("search/", include("apps.search.urls")),
+    path("views/", include("apps.savedviews.urls")),
     path("webhooks/", include("apps.supersim.urls")),
     path("api/v1/", include("apps.api.urls_pages")),  # tokens page and docs (session login)
     path("api/v1/", include("apps.api.urls")),  # the API itself (token auth)

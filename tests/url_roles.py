@@ -10,8 +10,11 @@ webhooks, the REST API ``api``: ``apps.core.testing.OWN_AUTH_NAMESPACES``) are n
 from __future__ import annotations
 
 ANONYMOUS, SIGNED_IN, VIEWER, OPERATOR, ADMIN = "anonymous", "signed-in", "viewer", "operator", "admin"
+#: a viewer's own data (saved views, list preferences): the viewer role opens it AND may POST to it; what each
+#: person may change there is the view's rule (owner only; sharing with everyone needs the operator role)
+VIEWER_WRITE = "viewer-write"
 #: lowest first
-RANKS = {ANONYMOUS: 0, SIGNED_IN: 1, VIEWER: 2, OPERATOR: 3, ADMIN: 4}
+RANKS = {ANONYMOUS: 0, SIGNED_IN: 1, VIEWER: 2, VIEWER_WRITE: 2, OPERATOR: 3, ADMIN: 4}
 WHERE = "tests/url_roles.py (URL_ROLES)"
 
 URL_ROLES: dict[str, str] = {
@@ -108,6 +111,15 @@ URL_ROLES: dict[str, str] = {
     "networks:nap_rename": ADMIN,
     "networks:network_detail": VIEWER,
     "networks:network_list": VIEWER,
+    "savedviews:columns": VIEWER_WRITE,
+    "savedviews:default": VIEWER_WRITE,
+    "savedviews:delete": VIEWER_WRITE,
+    "savedviews:index": VIEWER,
+    "savedviews:open": VIEWER,
+    "savedviews:save": VIEWER_WRITE,
+    "savedviews:share": VIEWER_WRITE,
+    "search:results": VIEWER,
+    "search:suggest": VIEWER,
     "sims:sim_bulk": OPERATOR,
     "sims:sim_detail": VIEWER,
     "sims:sim_export_csv": VIEWER,

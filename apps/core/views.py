@@ -12,6 +12,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from apps.accounts.permissions import PERM_OPERATE, OperatorRequiredMixin, ViewerRequiredMixin
+from apps.savedviews.mixins import SavedViewsMixin
 
 from .csvsafe import csv_rows
 from .filtersets import JobFilterSet
@@ -22,7 +23,7 @@ from .paging import CountedPaginator, configure_table
 from .tables import JobTable
 
 
-class ObjectListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
+class ObjectListView(ViewerRequiredMixin, SavedViewsMixin, SingleTableMixin, FilterView):
     """The one list view (NetBox's ObjectListView): FilterSet + Table, htmx partial for the table.
 
     Subclasses set ``queryset`` (ordered, with select_related), ``filterset_class``, ``table_class`` and
@@ -31,6 +32,7 @@ class ObjectListView(ViewerRequiredMixin, SingleTableMixin, FilterView):
     Paging: numbered pages over the filtered rows with their total count ("1,234 fleets", see
     :meth:`count_rows`); ``page`` and ``per_page`` are read by apps.core.paging (bad values clamped, never a
     500). A list too big for OFFSET paging (the SIM list) overrides :meth:`get_table_pagination`.
+    Saved views, the column chooser and the default view come with ``SavedViewsMixin`` (apps.savedviews).
     """
 
     template_name = "core/object_list.html"

@@ -1,0 +1,76 @@
+"""Reads of saved views and list preferences, and what a list page offers them (its columns)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django_tables2 import CheckBoxColumn
+
+from .models import ListPreference, SavedView
+
+#: query parameters that are not part of a view: where the page is, and what the view itself adds
+NOT_SAVED_KEYS = ("page", "after", "pos", "view", "cols")
+MAX_QUERY_LENGTH = 2000
+
+
+def clean_query(raw: str) -> str:
+    """A list's query string as a view keeps it: without the paging / cursor / ``cols`` / ``view`` keys,
+    keys in the order given. Raises ``ValueError`` when it is longer than ``MAX_QUERY_LENGTH``."""
+    query = QueryDict((raw or "").lstrip("?"), mutable=True)
+    for key in NOT_SAVED_KEYS:
+        query.pop(key, None)
+    text = query.urlencode()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValueError(f"That filter is too long to save ({len(text)} characters, at most {MAX_QUERY_LENGTH}).")
+    return text
+
+
+def list_view_class(list_key: str):
+    """The ``ObjectListView`` subclass behind the URL name ``list_key`` when it offers saved views, else
+    None (an unknown name, a URL with arguments, a page that is not a list)."""
+    from apps.core.views import ObjectListView
+
+    try:
+        match = resolve(reverse(list_key))
+    except (NoReverseMatch, Resolver404):
+        return None
+    view_class = getattr(match.func, "view_class", None)
+    if view_class is None or not issubclass(view_class, ObjectListView):
+        return None
+    return view_class if getattr(view_class, "saved_views_enabled", False) else None
+
+
+def choosable_columns(table_class) -> list[str]:
+    """The names of the columns a person may show or hide: every column the table defines but its row
+    checkboxes (which follow the role, not a choice)."""
+    excluded = set(getattr(table_class._meta, "exclude", None) or ())
+    return [
+        name
+        for name, column in table_class.base_columns.items()
+        if name not in excluded and not isinstance(column, CheckBoxColumn)
+    ]
+
+
+def clean_columns(names, table_class) -> list[str]:
+    """``names`` kept to the table's choosable columns, in the table's order, without repeats."""
+    wanted = {str(n).strip() for n in names if str(n).strip()}
+    return [name for name in choosable_columns(table_class) if name in wanted]
+
+
+def saved_views_visible(*, user, list_key: str | None = None) -> QuerySet[SavedView]:
+    """The views ``user`` may open: their own and everyone's shared ones (of one list when given)."""
+    views = SavedView.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner")
+    return views.filter(list_key=list_key) if list_key else views
+
+
+def list_preference_get(*, user, list_key: str) -> ListPreference | None:
+    """``user``'s preference for the list, with its default view (one query), or None."""
+    return ListPreference.objects.select_related("default_view").filter(user=user, list_key=list_key).first()
+
+
+def saved_view_can_edit(*, view: SavedView, user) -> bool:
+    """Whether ``user`` may change or delete ``view``: its owner, or an admin for a shared view."""
+    from apps.accounts.permissions import PERM_ADMIN
+
+    return view.owner_id == user.pk or (view.shared and user.has_perm(PERM_ADMIN))
