@@ -91,13 +91,14 @@ def sim_fleet(i: int, fleets: int) -> int:
     return other if other < FLEET else other + 1
 
 
-def add_sims(count: int, fleets: int) -> None:
+def add_sims(count: int, fleets: int, *, start: int = 0) -> None:
+    """SIMs ``start`` .. ``count - 1`` (bench/api.py grows one database in steps)."""
     from django.db import transaction
 
     from apps.sims.models import Sim
 
     batch = []
-    for i in range(count):
+    for i in range(start, count):
         batch.append(
             Sim(
                 sid=f"HS{i:032x}",
