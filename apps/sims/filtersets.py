@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
+from apps.core.widgets import TypeAheadSelect
 from apps.events import selectors as events
 from apps.fleets.models import Fleet
 from apps.networks.models import NetworkAccessProfile
@@ -40,7 +41,7 @@ class SimFilterSet(LiveRowsMixin, BootstrapFilterSet):
         queryset=live_choices(Fleet),
         to_field_name="sid",
         empty_label="Any fleet",
-        widget=FastSelect,
+        widget=TypeAheadSelect(url="fleets:fleet_choices", placeholder="Any fleet"),
     )
     nap = django_filters.ModelChoiceFilter(
         field_name="fleet__network_access_profile",

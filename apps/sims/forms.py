@@ -2,6 +2,7 @@ from django import forms
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
+from apps.core.widgets import TypeAheadSelect
 from apps.fleets.models import Fleet
 
 from .choices import SimStatus, SimStatusUpdate
@@ -50,7 +51,10 @@ class SimStatusForm(forms.Form):
 
 class SimFleetForm(forms.Form):
     fleet = forms.ModelChoiceField(
-        queryset=Fleet.objects.none(), to_field_name="sid", label="Fleet", widget=FastSelect
+        queryset=Fleet.objects.none(),
+        to_field_name="sid",
+        label="Fleet",
+        widget=TypeAheadSelect(url="fleets:fleet_choices", placeholder="Type a fleet's name"),
     )
 
     def __init__(self, *args, sim, **kwargs):
@@ -104,7 +108,7 @@ class SimBulkForm(forms.Form):
         required=False,
         label="Fleet",
         empty_label="—",
-        widget=FastSelect,
+        widget=TypeAheadSelect(url="fleets:fleet_choices", placeholder="Type a fleet's name"),
     )
     bulk_scope = forms.ChoiceField(choices=SCOPES, initial="selected")
     bulk_confirmed = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
+from apps.core.widgets import TypeAheadSelect
+
 from .choices import UsageGroup
 from .selectors import CHART_GRANULARITIES, Window
 
@@ -33,7 +35,7 @@ def default_start(end, granularity: str):
 
 class UsageQueryForm(forms.Form):
     scope = forms.ChoiceField(choices=SCOPES, initial=UsageGroup.ACCOUNT.value, required=False)
-    fleet = forms.ChoiceField(choices=[("", "— fleet —")], required=False)
+    fleet = forms.CharField(required=False, max_length=34)
     network = forms.ChoiceField(choices=[("", "— network —")], required=False)
     country = forms.CharField(required=False, max_length=2, label="Country (ISO code)")
     sim = forms.CharField(required=False, max_length=64, label="SIM (SID, ICCID or name)")
@@ -44,18 +46,15 @@ class UsageQueryForm(forms.Form):
     def __init__(self, *args, with_choices: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if not with_choices:  # JSON/CSV endpoints: no select lists to render, take the SIDs as given
-            self.fields["fleet"] = forms.CharField(required=False, max_length=34)
             self.fields["network"] = forms.CharField(required=False, max_length=34)
             return
         from apps.fleets.models import Fleet
         from apps.networks.models import Network
 
-        self.fields["fleet"].choices = [("", "— fleet —")] + [
-            (sid, name or sid)
-            for sid, name in Fleet.objects.filter(removed_at__isnull=True)
-            .order_by("unique_name", "sid")
-            .values_list("sid", "unique_name")[:2000]
-        ]
+        self.fields["fleet"].widget = TypeAheadSelect(
+            url="fleets:fleet_choices", placeholder="Type a fleet's name", model=Fleet
+        )
+        self.fields["fleet"].widget.choices = [("", "— fleet —")]
         self.fields["network"].choices = [("", "— network —")] + [
             (sid, f"{name} ({iso})" if iso else name or sid)
             for sid, name, iso in Network.objects.filter(removed_at__isnull=True)
