@@ -1,10 +1,10 @@
 """Server time and query count of the REST API's SIM list (1,000 SIMs per page) and SIM detail, at 1,000 and
 at 100,000 SIMs (design size), side by side in one run.
 
-Run by hand:  .venv/bin/python bench/api.py [--requests 100] [--small 1000] [--large 100000]
-Uses a throw-away test database (bench/_testdb.py): a temporary SQLite file by default, or a ``test_...``
-database on the server named by DATABASE_URL (PostgreSQL), e.g.
-``DATABASE_URL=postgres://postgres@127.0.0.1:5432/supersim_bench .venv/bin/python bench/api.py``.
+Run by hand:  .venv/bin/python bench/api.py [--requests 100] [--small 1000] [--sims 100000] [--json PATH]
+              [--database-url URL] [--db-prefix NAME]
+Uses a throw-away test database (bench/_testdb.py): a temporary SQLite file by default, or
+``<prefix>_api_<pid>`` on the PostgreSQL server of ``--database-url``.
 
 Rows as bench/pages.py makes them (1,000 fleets in 50 NAPs, SIMs spread over them). Each URL is requested
 ``--requests`` times through DRF's test client with a viewer's token (every middleware, authentication,
@@ -14,7 +14,6 @@ Targets (issue 20): list of 1,000 per page at 100k: p95 < 100 ms; detail < 20 ms
 
 from __future__ import annotations
 
-import argparse
 import base64
 import statistics
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _common  # noqa: E402
 from pages import add_sims, analyze, make_rows  # noqa: E402 - bench/pages.py, same rows
 
 
@@ -63,16 +63,17 @@ def measure(client, url: str, requests: int) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _common.parser(__doc__, sims=100_000, fleets=1000)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--small", type=int, default=1000)
-    parser.add_argument("--large", type=int, default=100_000)
-    parser.add_argument("--fleets", type=int, default=1000)
     args = parser.parse_args()
+    args.large = args.sims
+    _common.setup_environment(args)
+    figures = _common.Figures()
 
     from _testdb import throwaway_database
 
-    with throwaway_database("api") as test_name:
+    with throwaway_database("api", prefix=args.db_prefix) as test_name:
         from django.conf import settings
         from django.db import connection
         from rest_framework.test import APIClient
@@ -90,7 +91,7 @@ def main() -> None:
         done = 0
         for size in (args.small, args.large):
             started = time.perf_counter()
-            add_sims(done, size, args.fleets)
+            add_sims(size, args.fleets, start=done)
             done = size
             analyze()
             print(f"{size:,} SIMs ready in {time.perf_counter() - started:.1f}s")
@@ -105,6 +106,16 @@ def main() -> None:
             target = 20 if name == "detail" else 100
             flag = "" if l95 < target and sq == lq else "  <-- over target"
             print(f"{name:28} {s50:10.1f}ms {s95:6.1f}ms {sq:3d} {l50:12.1f}ms {l95:6.1f}ms {lq:3d}{flag}")
+            figures.update(
+                {
+                    f"api {name} p95 ms at {args.small}": s95,
+                    f"api {name} p95 ms": l95,
+                    f"api {name} queries at {args.small}": sq,
+                    f"api {name} queries": lq,
+                }
+            )
+        print(f"load average {_common.load_average()}")
+    figures.write(args.json)
 
 
 if __name__ == "__main__":

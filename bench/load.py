@@ -1,10 +1,11 @@
 """Load: 50 operators browsing, filtering and changing SIMs, without and then WITH a full sync running.
 
 Run by hand (127.0.0.1 only; PostgreSQL needed):
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/load.py \
-        [--sims 100000] [--users 50] [--seconds 60] [--workers 4]
+    .venv/bin/python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/postgres \
+        [--sims 100000] [--users 50] [--seconds 60] [--workers 4] [--rounds 2] [--json PATH] \
+        [--redis-url redis://127.0.0.1:6379/12] [--db-prefix NAME] [--port N]
 
-1. A throw-away database ``bench_load_<pid>`` on the server of DATABASE_URL (dropped at the end).
+1. A throw-away database ``<prefix>_load_<pid>`` on the server of ``--database-url`` (dropped at the end).
 2. The sandbox is seeded with ``--sims`` SIMs and served by its own gunicorn (the API, as Twilio would be),
    at idle priority (SCHED_IDLE), on its own SQLite database (a temporary file): on a real deployment the
    API's CPU, its database's included, is not on the dashboard's host. A niced PostgreSQL backend would not
@@ -17,25 +18,26 @@ Run by hand (127.0.0.1 only; PostgreSQL needed):
    sync lock) (``PRODUCTION=true``, static files
    collected, a pretend TLS proxy: ``X-Forwarded-Proto: https``).
 5. Locust, headless, ``--users`` operators (bench/locustfile.py), ``--seconds`` per phase:
-   phase A alone; phase B while ``manage.py sync sims`` (a full pass over every SIM page) runs in a loop,
+   phase A alone; phase B while ``manage.py sync sims`` (a full pass over every SIM page) runs in a loop;
+   ``--rounds`` rounds, the order alternating (A B, B A, ...) so neither phase always runs first;
    at a low CPU weight as the Celery worker has in docker-compose.yml (``cpu_shares``): its session's
    autogroup is niced, which is what ranks it against the dashboard's processes.
    Operators arrive at ``--spawn-rate`` per second; statistics are reset once all are there (steady state:
    50 operators all clicking in the same first second is a stampede no real team produces).
-Prints p50/p95/p99 per page and the error count for each phase, and the p95 ratio B/A.
+Prints p50/p95/p99 per page and the error count for each phase and round, and the p95 ratio B/A (the median
+over rounds goes to ``--json``).
 Targets: p95 < 300 ms and zero errors. Results (CSV + stdout) in bench/results/.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import csv
 import os
 import secrets
 import shutil
 import signal
-import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,18 +47,15 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+import _common  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
 PASSWORD = "load-test-password-" + secrets.token_hex(4)
 #: CPU weight of the sync's session: nice 10 weighs 110 against 1024 (nice 0), near what cpu_shares 128 gives
 #: the worker's container beside web's 1024 in docker-compose.yml
 SYNC_AUTOGROUP_NICE = 10
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url: str, timeout: float = 60) -> None:
@@ -97,11 +96,12 @@ def stats(prefix: Path) -> dict[str, dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    parser = _common.parser(__doc__, sims=100_000, fleets=200)
+    parser.set_defaults(
+        redis_url="redis://127.0.0.1:6379/12",  # cache, sessions and sync lock as in production (emptied)
+        database_url=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
     )
-    parser.add_argument("--sims", type=int, default=100_000)
-    parser.add_argument("--fleets", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of both phases, order alternating")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of the dashboard")
@@ -109,17 +109,13 @@ def main() -> None:
     parser.add_argument("--think", default="0.5,1.5", help="seconds between two clicks of a user: min,max")
     parser.add_argument("--spawn-rate", type=float, default=10, help="operators arriving per second")
     parser.add_argument("--tag", default="", help="suffix of the result files")
-    parser.add_argument(
-        "--redis-url",
-        default="redis://127.0.0.1:6379/12",
-        help="cache, sessions and sync lock as in production (emptied first); '' for none",
-    )
     args = parser.parse_args()
+    figures = _common.Figures()
 
-    server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    parts = urlsplit(server)
+    parts = urlsplit(args.database_url)
+    assert parts.scheme.startswith("postgres"), "PostgreSQL only (--database-url)"
     assert parts.hostname in ("127.0.0.1", "localhost"), "local PostgreSQL only"
-    db_name = f"bench_load_{os.getpid()}"
+    db_name = _common.db_name(args, "load")
     db_url = urlunsplit((parts.scheme, parts.netloc, f"/{db_name}", "", ""))
     admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
     import psycopg
@@ -127,7 +123,7 @@ def main() -> None:
     with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{db_name}"')
     RESULTS.mkdir(parents=True, exist_ok=True)
-    api_port, web_port = free_port(), free_port()
+    api_port, web_port = _common.port(args), _common.port(args)
     api = f"http://127.0.0.1:{api_port}/sandbox"
     base_env = {
         **os.environ,
@@ -256,7 +252,7 @@ def main() -> None:
                 wait_http(f"http://127.0.0.1:{web_port}{path}")
 
         def phase(name: str) -> dict[str, dict]:
-            prefix = RESULTS / f"load-{name}{args.tag}"
+            prefix = RESULTS / f"load-{name}"
             subprocess.run(
                 [PY, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless"]
                 + ["-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.seconds}s"]
@@ -269,34 +265,65 @@ def main() -> None:
             )
             return stats(prefix)
 
-        print(f"\nphase A: {args.users} operators, {args.seconds} s, no sync", flush=True)
-        alone = phase("alone")
-        print(f"\nphase B: the same while a full sync of {args.sims:,} SIMs runs", flush=True)
-        sync_log = open(RESULTS / "load-sync.log", "w")  # noqa: SIM115
-        logs.append(sync_log)
-        # a full pass, again and again, at the worker's priority in docker-compose.yml (nice 10)
-        loop = f"while true; do nice -n 10 {PY} manage.py sync sims --no-progress; done"
-        syncer = subprocess.Popen(
-            ["bash", "-c", loop],
-            cwd=ROOT,
-            env=base_env | {"SUPERSIM_PAGE_SIZE": "1000"},
-            stdout=sync_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        # Its own session is its own autogroup (sched_autogroup_enabled): the processes of a session share
-        # one CPU weight against the others', whatever their nice. Niced like that, the session weighs what
-        # the worker's container weighs in docker-compose.yml (cpu_shares) beside the web container.
-        with contextlib.suppress(OSError):  # no autogroup scheduling on this kernel: the nice above stands
-            Path(f"/proc/{syncer.pid}/autogroup").write_text(str(SYNC_AUTOGROUP_NICE))
-        try:
-            with_sync = phase("with-sync")
-        finally:
-            os.killpg(syncer.pid, signal.SIGTERM)
-            syncer.wait(timeout=30)
-        sync_log.flush()
-        passes = Path(sync_log.name).read_text().count("succeeded")
-        report(alone, with_sync, args, passes)
+        def alone_phase(tag: str) -> dict[str, dict]:
+            print(f"\nphase A{tag}: {args.users} operators, {args.seconds} s, no sync", flush=True)
+            return phase(f"alone{tag}")
+
+        def sync_phase(tag: str) -> tuple[dict[str, dict], int]:
+            print(f"\nphase B{tag}: the same while a full sync of {args.sims:,} SIMs runs", flush=True)
+            sync_log = open(RESULTS / f"load-sync{tag}.log", "w")  # noqa: SIM115
+            logs.append(sync_log)
+            # a full pass, again and again, at the worker's priority in docker-compose.yml (nice 10)
+            loop = f"while true; do nice -n 10 {PY} manage.py sync sims --no-progress; done"
+            syncer = subprocess.Popen(
+                ["bash", "-c", loop],
+                cwd=ROOT,
+                env=base_env | {"SUPERSIM_PAGE_SIZE": "1000"},
+                stdout=sync_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            # Its own session is its own autogroup (sched_autogroup_enabled): the processes of a session
+            # share one CPU weight against the others', whatever their nice. Niced like that, the session
+            # weighs what the worker's container weighs in docker-compose.yml (cpu_shares) beside web's.
+            with contextlib.suppress(OSError):  # no autogroup scheduling on this kernel: the nice stands
+                Path(f"/proc/{syncer.pid}/autogroup").write_text(str(SYNC_AUTOGROUP_NICE))
+            try:
+                result = phase(f"with-sync{tag}")
+            finally:
+                os.killpg(syncer.pid, signal.SIGTERM)
+                syncer.wait(timeout=30)
+            sync_log.flush()
+            return result, Path(sync_log.name).read_text().count("succeeded")
+
+        rounds = []
+        for i in range(args.rounds):
+            tag = f"{args.tag}-r{i + 1}"
+            if i % 2 == 0:  # A B, then B A, ...
+                alone = alone_phase(tag)
+                with_sync, passes = sync_phase(tag)
+            else:
+                with_sync, passes = sync_phase(tag)
+                alone = alone_phase(tag)
+            report(alone, with_sync, args, passes, tag=tag, order="A B" if i % 2 == 0 else "B A")
+            rounds.append((alone, with_sync, passes))
+        for name in rounds[0][0]:
+            for label, index in (("alone", 0), ("with sync", 1)):
+                values = [r[index][name] for r in rounds if name in r[index]]
+                if not values:
+                    continue
+                key = "all pages" if name == "Aggregated" else name
+                figures[f"{key} p95 ms {label}"] = statistics.median(v["p95"] for v in values)
+                figures[f"{key} p50 ms {label}"] = statistics.median(v["p50"] for v in values)
+                figures[f"{key} errors {label}"] = sum(v["failures"] for v in values)
+            ratios = [r[1][name]["p95"] / r[0][name]["p95"] for r in rounds if r[0].get(name, {}).get("p95")]
+            if ratios:
+                figures[f"{'all pages' if name == 'Aggregated' else name} p95 with sync / alone"] = (
+                    statistics.median(ratios)
+                )
+        figures["sims"], figures["users"], figures["rounds"] = args.sims, args.users, args.rounds
+        figures["sync passes"] = sum(r[2] for r in rounds)
+        figures.write(args.json)
     finally:
         for proc in procs:
             proc.terminate()
@@ -312,9 +339,9 @@ def main() -> None:
         shutil.rmtree(sandbox_dir, ignore_errors=True)
 
 
-def report(alone: dict, with_sync: dict, args, passes: int) -> None:
+def report(alone: dict, with_sync: dict, args, passes: int, *, tag: str, order: str) -> None:
     lines = [
-        f"{args.users} operators, {args.seconds} s per phase, {args.sims:,} SIMs, {os.cpu_count()} CPUs, "
+        f"round {tag} (order {order}), load average {_common.load_average()}; {args.users} operators, {args.seconds} s per phase, {args.sims:,} SIMs, {os.cpu_count()} CPUs, "
         f"gunicorn {args.workers}x{args.threads} (production settings), think time {args.think} s, "
         f"Redis {'on' if args.redis_url else 'off'}; "
         f"sync passes in phase B: {passes}",
@@ -335,7 +362,7 @@ def report(alone: dict, with_sync: dict, args, passes: int) -> None:
     lines.append("(times in ms; target p95 < 300 ms, zero errors)")
     text = "\n".join(lines)
     print("\n" + text)
-    (RESULTS / f"load-report{args.tag}.txt").write_text(text + "\n")
+    (RESULTS / f"load-report{tag}.txt").write_text(text + "\n")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 """Full sync of SIMs vs. merely downloading them, side by side in ONE run.
 
 Run by hand:  .venv/bin/python bench/sync.py [--sims 100000] [--fleets 1000] [--workers N] [--prefetch 2]
-              [--repeat 3] [--profile]
+              [--repeat 3] [--profile] [--json PATH] [--database-url URL] [--db-prefix NAME] [--port N]
 
 1. Seeds the sandbox with ``--sims`` SIMs in a fresh database (a temporary SQLite file; or, with
-   ``DATABASE_URL`` pointing at PostgreSQL, a throw-away ``bench_sync_<pid>`` database on that server).
+   ``--database-url`` / DATABASE_URL pointing at PostgreSQL, a throw-away ``<prefix>_sync_<pid>`` database on
+   that server, dropped at the end), then applies every transition the seed scheduled (eSIM profiles that
+   become SIMs), so the count of SIMs no longer moves while it is measured.
 2. Serves it with gunicorn in a subprocess (``--workers``, default ``os.cpu_count()``) on a free port, same DB.
 3. Measures, PageSize 1000:
    (a) fetching every Sims page with bare ``requests`` + ``json()`` (no DB writes) - the floor;
@@ -12,8 +14,11 @@ Run by hand:  .venv/bin/python bench/sync.py [--sims 100000] [--fleets 1000] [--
    (c) our full sync of ``sims`` into fresh (empty) local tables (``apps.sync.services.sync_resource``);
    (d) the no-change re-sync.
 Each measurement is repeated ``--repeat`` times in a rotating order (a b cd, b cd a, cd a b, ...: (d) always
-right after its (c), which empties the local table first) and the MEDIAN is reported, with every sample.
-Prints seconds, ratios c/a, c/b, d/a and ``os.cpu_count()``. Targets: c/a <= 1.5, c < b, d/a <= 1.2.
+right after its (c), which empties the local table first); the ratios c/a, c/b and d/a are taken ROUND BY
+ROUND (each against the (a) of its own round) and their median reported with every round's, beside the
+median seconds. Peak RSS of the process during (c) and (d) is sampled every 20 ms. Targets: c/a <= 1.2,
+c < b, d/a <= 1.1. ``--profile`` cProfiles one more full sync in EVERY thread (the prefetching and preparing
+threads too) and prints the merged top.
 The sandbox server runs on the same cores as the client: it serves (a) too, so the ratios stay fair.
 The sync overlaps fetching, preparing and writing: a prefetch thread downloads up to ``--prefetch`` pages
 ahead (``apps.sync.services.PREFETCH_PAGES``), a second one hashes, compares and builds the rows of each page
@@ -25,12 +30,10 @@ the time spent waiting for a page (fetching and preparing not hidden behind writ
 
 from __future__ import annotations
 
-import argparse
 import io
 import logging
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,12 +43,80 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import _common  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def rss_mb() -> float:
+    """Resident set size of this process now (Linux /proc), MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class PeakRss:
+    """Samples this process's RSS every 20 ms while the block runs; ``peak`` in MB."""
+
+    def __enter__(self):
+        import threading
+
+        self.peak = self.start = rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, rss_mb())
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mb())
+
+
+def profile_all_threads(block) -> None:
+    """cProfile ``block()`` in this thread AND every thread it starts; print the merged top 25."""
+    import cProfile
+    import pstats
+    import threading
+
+    profiles = [cProfile.Profile()]
+
+    def start_in_thread(*_):
+        sys.setprofile(None)  # this hook only starts the thread's own profiler
+        profile = cProfile.Profile()
+        profiles.append(profile)
+        profile.enable()
+
+    threading.setprofile(start_in_thread)
+    profiles[0].enable()
+    try:
+        block()
+    finally:
+        profiles[0].disable()
+        threading.setprofile(None)
+    stats = pstats.Stats(profiles[0])
+    for profile in profiles[1:]:
+        stats.add(profile)
+    print(f"\nprofile of one full sync, {len(profiles)} threads merged:")
+    stats.sort_stats("tottime").print_stats(25)
+
+
+def settle_sandbox() -> int:
+    """Apply every transition the seed scheduled (eSIM profiles becoming SIMs...) now; returns the steps."""
+    from datetime import timedelta
+
+    from apps.sandbox.services import now, run_due_transitions
+
+    applied, at = 0, now() + timedelta(days=1)
+    while True:
+        steps = run_due_transitions(at)
+        applied += steps
+        if not steps:
+            return applied
 
 
 def server_cpu(pid: int) -> float:
@@ -65,22 +136,22 @@ def server_cpu(pid: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sims", type=int, default=100_000)
-    parser.add_argument("--fleets", type=int, default=1000)
+    parser = _common.parser(__doc__, sims=100_000, fleets=1000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--prefetch", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile one full sync (c), print the top")
     args = parser.parse_args()
+    figures = _common.Figures()
 
     tmpdir = tempfile.mkdtemp(prefix="bench-sync-")
     env = dict(os.environ, SUPERSIM_IGNORE_DOTENV="1", DJANGO_SETTINGS_MODULE="supersim_admin.settings")
     env.pop("REDIS_URL", None)  # DB lock, eager tasks: the bench measures HTTP + writes only
+    env["DATABASE_URL"] = args.database_url
     pg_admin_url = None
+    db_name = _common.db_name(args, "sync")
     if env.get("DATABASE_URL", "").startswith("postgres"):
         base_url, _, _ = env["DATABASE_URL"].rpartition("/")
-        db_name = f"bench_sync_{os.getpid()}"
         pg_admin_url = f"{base_url}/postgres"  # the maintenance database: the named one need not exist
         env["DATABASE_URL"] = f"{base_url}/{db_name}"
         import psycopg
@@ -105,8 +176,9 @@ def main() -> None:
         "sandbox_seed", sims=args.sims, fleets=args.fleets, seed=1, inventory=10, stdout=io.StringIO()
     )
     print(f"seeded {args.sims} SIMs in {time.perf_counter() - started:.1f}s")
+    print(f"applied {settle_sandbox()} scheduled sandbox transitions (the count of SIMs is final)")
 
-    port = free_port()
+    port = _common.port(args)
     base = f"http://127.0.0.1:{port}/sandbox"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "supersim_admin.wsgi:application", "-b", f"127.0.0.1:{port}"]
@@ -179,10 +251,12 @@ def main() -> None:
             sys.setswitchinterval(WORKER_SWITCH_INTERVAL)  # as in a Celery worker, where syncs run
             t0, cpu0, srv0 = time.perf_counter(), time.process_time(), server_cpu(server.pid)
             try:
-                services.sync_resource(run=run)
+                with PeakRss() as rss:
+                    services.sync_resource(run=run)
             finally:
                 sys.setswitchinterval(default_interval)
             took = time.perf_counter() - t0
+            run.peak_rss = (rss.peak, rss.peak - rss.start)
             run.cpu = (time.process_time() - cpu0, server_cpu(server.pid) - srv0)
             assert run.status == SyncRun.Status.SUCCEEDED, run.error
             return took, run
@@ -191,6 +265,7 @@ def main() -> None:
         samples: dict[str, list[float]] = {"a": [], "b": [], "c": [], "d": []}
         stages: dict[str, list[tuple[float, float]]] = {"c": [], "d": []}
         cpu: dict[str, list[tuple[float, float]]] = {"a": [], "c": [], "d": []}  # (client, sandbox) s
+        peaks: dict[str, list[float]] = {"c": [], "d": []}
 
         def run_a():
             cpu0, srv0 = time.process_time(), server_cpu(server.pid)
@@ -215,6 +290,7 @@ def main() -> None:
                 timings = getattr(run, "timings", {})
                 stages[name].append((timings.get("write", 0.0), timings.get("wait", 0.0)))
                 cpu[name].append(run.cpu)
+                peaks[name].append(run.peak_rss)
 
         load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         blocks = [("a", run_a), ("b", run_b), ("cd", run_cd)]
@@ -226,15 +302,8 @@ def main() -> None:
                 block()
 
         if args.profile:
-            import cProfile
-            import pstats
-
             Sim.objects.all().delete()
-            profile = cProfile.Profile()
-            profile.enable()
-            timed_sync()
-            profile.disable()
-            pstats.Stats(profile).sort_stats("tottime").print_stats(20)
+            profile_all_threads(timed_sync)
 
         med = {k: statistics.median(v) for k, v in samples.items()}
         a, b, c, d = med["a"], med["b"], med["c"], med["d"]
@@ -267,9 +336,45 @@ def main() -> None:
         line("(b) twilio SDK list", "b")
         line("(c) full sync (fresh tables)", "c", split("c"))
         line("(d) no-change re-sync", "d", split("d"))
+        rounds = range(len(samples["a"]))
+        per_round = {
+            "full sync / download": [samples["c"][i] / samples["a"][i] for i in rounds],
+            "full sync / sdk": [samples["c"][i] / samples["b"][i] for i in rounds],
+            "re-sync / download": [samples["d"][i] / samples["a"][i] for i in rounds],
+        }
+        targets = {"full sync / download": "<= 1.2", "full sync / sdk": "< 1", "re-sync / download": "<= 1.1"}
+        print("ratios round by round (median [every round]):")
+        for name, values in per_round.items():
+            shown = " ".join(f"{x:.2f}" for x in values)
+            print(f"  {name:22} {statistics.median(values):5.2f} [{shown}]  target {targets[name]}")
+        peak = {k: max(p for p, _ in v) for k, v in peaks.items()}
+        grew = {k: max(g for _, g in v) for k, v in peaks.items()}
         print(
-            f"c/a = {c / a:.2f} (target <= 1.5)   c/b = {c / b:.2f} (target < 1)   d/a = {d / a:.2f} (target <= 1.2)"
+            f"peak RSS: full sync {peak['c']:.0f} MB (+{grew['c']:.0f} MB during it, "
+            f"{grew['c'] * 2**20 / total:.0f} B per SIM), re-sync {peak['d']:.0f} MB (+{grew['d']:.0f} MB, "
+            f"{grew['d'] * 2**20 / total:.0f} B per SIM); load average after {_common.load_average()}"
         )
+        figures.update(
+            {
+                "sims": total,
+                "pages": pages,
+                "bare download s": a,
+                "sdk list s": b,
+                "full sync s": c,
+                "re-sync s": d,
+                "full sync s per 1000 sims": c * 1000 / total,
+                "re-sync s per 1000 sims": d * 1000 / total,
+                "full sync peak rss mb": peak["c"],
+                "re-sync peak rss mb": peak["d"],
+                "full sync rss growth mb": grew["c"],
+                "re-sync rss growth mb": grew["d"],
+            }
+        )
+        for name, values in per_round.items():
+            figures[name] = statistics.median(values)
+            for i, value in enumerate(values, 1):
+                figures[f"{name} round {i}"] = value
+        figures.write(args.json)
     finally:
         server.terminate()
         try:
@@ -283,7 +388,7 @@ def main() -> None:
             import psycopg
 
             with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "bench_sync_{os.getpid()}"')
+                conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 

@@ -13,7 +13,6 @@ same pages from JSON as a scale reference for "merely downloading".
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -25,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supersim_admin.settings")
 os.environ.setdefault("SUPERSIM_IGNORE_DOTENV", "1")
+sys.path.insert(0, str(ROOT / "bench"))
+import _common  # noqa: E402
 
 
 def sim_page(page: int, size: int, *, version: int = 0, changed_every: int = 0) -> list[dict]:
@@ -56,15 +57,17 @@ def sim_page(page: int, size: int, *, version: int = 0, changed_every: int = 0) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = _common.parser(__doc__, sims=100_000, fleets=1)
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument("--stamp", action="store_true", help="stamp unchanged rows (no in-memory key set)")
     args = parser.parse_args()
+    _common.setup_environment(args)
+    figures = _common.Figures()
 
     from _testdb import throwaway_database  # bench/ (the script's own folder)
 
-    with throwaway_database("upsert") as test_name:
+    with throwaway_database("upsert", prefix=args.db_prefix) as test_name:
         from django.db import connection
 
         from apps.core.upsert import UpsertResult, relaxed_durability
@@ -116,10 +119,20 @@ def main() -> None:
             second = run("pass 2: unchanged", bodies, 2)
             third = run("pass 3: 10% changed", changed, 3)
         assert Sim.objects.count() == total
+        figures.update(
+            {
+                "upsert new us per row": (first - decode) / total * 1e6,
+                "upsert unchanged us per row": (second - decode) / total * 1e6,
+                "upsert 10% changed us per row": (third - decode) / total * 1e6,
+                "rows": total,
+            }
+        )
         print(
             f"per-row cost beyond JSON decode: new {(first - decode) / total * 1e6:.1f} us, "
             f"unchanged {(second - decode) / total * 1e6:.1f} us, 10% changed {(third - decode) / total * 1e6:.1f} us"
         )
+
+    figures.write(args.json)
 
 
 if __name__ == "__main__":

@@ -1,29 +1,26 @@
 """Usage charts at scale: N SIMs x D days of synced usage records, then every chart's data endpoint timed.
 
-Run by hand:  .venv/bin/python bench/usage.py [--sims 100000] [--days 90] [--repeat 20]
-Uses a throw-away test database (a temporary SQLite file, or ``test_bench_usage_<pid>`` on the server named by
-DATABASE_URL). Rows: Group=sim daily for every SIM and day (the bulk: sims x days), plus account / fleet /
-network / country daily and two days of hourly, as the sync engine stores them. Each endpoint is requested
-through Django's test client (in-process: server time only) and p50/p95 are printed. "top_sims cold" clears
-the cache first (the aggregate over sims x 30 days); "warm" is the cached answer used until the next usage sync.
+Run by hand:  .venv/bin/python bench/usage.py [--sims 100000] [--days 90] [--fleets 1000] [--repeat 20]
+              [--json PATH] [--database-url URL] [--db-prefix NAME]
+Uses a throw-away test database (a temporary SQLite file, or ``<prefix>_usage_<pid>`` on the server of
+``--database-url``). Rows: Group=sim daily for every SIM and day (the bulk: sims x days), plus account / fleet /
+network / country daily and two days of hourly, as the sync engine stores them; then the rollups are built
+(``usage_rollups_rebuild``, timed: what a first sync's windows cost). Each endpoint is requested through
+Django's test client (in-process: server time only) and p50/p95 are printed. "cold" clears the cache before
+every request (every chart reads rollups: no aggregate over raw records); "warm" is the cached answer.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supersim_admin.settings")
-os.environ.setdefault("SUPERSIM_IGNORE_DOTENV", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402
 
-TARGET_MS = 300
+TARGET_MS = 100
 
 
 def populate(*, sims: int, days: int, fleets: int, networks: int, countries: int) -> int:
@@ -109,26 +106,31 @@ def timed(client, url: str, repeat: int, before=None) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sims", type=int, default=100_000)
-    parser.add_argument("--days", type=int, default=90)
-    parser.add_argument("--fleets", type=int, default=1000)
+    parser = _common.parser(__doc__, sims=100_000, fleets=1000, days=90)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
+    _common.setup_environment(args)
+    figures = _common.Figures()
 
-    from _testdb import throwaway_database  # bench/ (the script's own folder)
+    from _testdb import throwaway_database
 
-    with throwaway_database("usage"):
+    with throwaway_database("usage", prefix=args.db_prefix):
         from django.contrib.auth import get_user_model
         from django.core.cache import cache
         from django.db import connection
         from django.test import Client
         from django.urls import reverse
 
+        from apps.usage.services import usage_rollups_rebuild
+
         print(f"database: {connection.vendor}; {args.sims:,} SIMs x {args.days} days")
         t0 = time.perf_counter()
         rows = populate(sims=args.sims, days=args.days, fleets=args.fleets, networks=60, countries=40)
         print(f"populated {rows:,} usage records in {time.perf_counter() - t0:.0f}s")
+        t0 = time.perf_counter()
+        usage_rollups_rebuild()
+        figures["rollup build s"] = took = time.perf_counter() - t0
+        print(f"rollups built in {took:.1f}s")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -138,8 +140,10 @@ def main() -> None:
         data = reverse("usage:usage_chart_data")
         today = dt.datetime.now(dt.UTC).date()
         d90 = f"start={today - dt.timedelta(days=args.days - 1)}&end={today}"
+        d30 = f"start={today - dt.timedelta(days=29)}&end={today}"
+        near = reverse("usage:fleet_near_limit", kwargs={"sid": f"HF{7:032x}"})
         cases = [
-            ("series account day 30d", f"{data}?chart=series"),
+            ("series account day", f"{data}?chart=series"),
             ("series account day 90d", f"{data}?chart=series&{d90}"),
             ("series account month 90d", f"{data}?chart=series&granularity=month&{d90}"),
             ("series account hour 2d", f"{data}?chart=series&granularity=hour"),
@@ -148,29 +152,37 @@ def main() -> None:
             ("series network day 90d", f"{data}?chart=series&scope=network&network=HW{3:032x}&{d90}"),
             ("countries 90d", f"{data}?chart=countries&{d90}"),
             ("networks 90d", f"{data}?chart=networks&{d90}"),
+            ("fleets 90d", f"{data}?chart=fleets&{d90}"),
             ("csv series 90d", f"{reverse('usage:usage_export_csv')}?chart=series&{d90}"),
-            ("fleet near limit (warm)", reverse("usage:fleet_near_limit", kwargs={"sid": f"HF{7:032x}"})),
-            ("top_sims 30d (warm)", f"{data}?chart=top_sims"),
-            ("home dashboard (warm)", reverse("core:home")),
+            ("fleet near limit warm", near),
+            ("top sims warm", f"{data}?chart=top_sims"),
+            ("home warm", reverse("core:home")),
         ]
         cold = [
-            ("top_sims 30d (cold)", f"{data}?chart=top_sims"),
-            ("top_sims 90d (cold)", f"{data}?chart=top_sims&{d90}"),
-            ("fleet near limit (cold)", reverse("usage:fleet_near_limit", kwargs={"sid": f"HF{7:032x}"})),
-            ("home dashboard (cold)", reverse("core:home")),
+            ("top sims cold", f"{data}?chart=top_sims"),  # the usage page's default window
+            ("top sims fleet cold", f"{data}?chart=top_sims&scope=fleet&fleet=HF{7:032x}"),
+            ("top sims 30d cold", f"{data}?chart=top_sims&{d30}"),
+            ("top sims 90d cold", f"{data}?chart=top_sims&{d90}"),
+            ("fleet near limit cold", near),
+            ("home cold", reverse("core:home")),
         ]
         print(f"\n{'endpoint':32} {'p50 ms':>8} {'p95 ms':>8}  target {TARGET_MS} ms")
         for name, url in cases:
             client.get(url)  # warm up (and fill the cache where one is used)
             times = timed(client, url, args.repeat)
-            p50, p95 = statistics.median(times), statistics.quantiles(times, n=20)[-1]
+            p50, p95 = _common.percentile(times, 50), _common.percentile(times, 95)
+            figures[f"{name} p50 ms"], figures[f"{name} p95 ms"] = p50, p95
             print(f"{name:32} {p50:8.1f} {p95:8.1f}  {'ok' if p95 < TARGET_MS else 'OVER'}")
         for name, url in cold:
-            times = timed(client, url, max(3, args.repeat // 4), before=cache.clear)
-            p50, p95 = statistics.median(times), max(times)
+            times = timed(client, url, max(5, args.repeat // 2), before=cache.clear)
+            p50, p95 = _common.percentile(times, 50), _common.percentile(times, 95)
+            figures[f"{name} p50 ms"], figures[f"{name} p95 ms"] = p50, p95
             print(
-                f"{name:32} {p50:8.1f} {p95:8.1f}  {'ok' if p95 < TARGET_MS else 'OVER'} (p95 = max of {len(times)})"
+                f"{name:32} {p50:8.1f} {p95:8.1f}  {'ok' if p95 < TARGET_MS else 'OVER'} ({len(times)} requests)"
             )
+        print(f"load average {_common.load_average()}")
+        figures["sims"], figures["days"], figures["usage records"] = args.sims, args.days, rows
+    figures.write(args.json)
 
 
 if __name__ == "__main__":

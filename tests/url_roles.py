@@ -99,6 +99,7 @@ URL_ROLES: dict[str, str] = {
     "esims:esimprofile_qr_png": VIEWER,
     "esims:esimprofile_qr_svg": VIEWER,
     "esims:esimprofile_status_poll": VIEWER,
+    "fleets:fleet_choices": VIEWER,
     "fleets:fleet_create": ADMIN,
     "fleets:fleet_detail": VIEWER,
     "fleets:fleet_edit": ADMIN,

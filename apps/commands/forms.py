@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from apps.core.widgets import FastSelect
+from apps.core.widgets import TypeAheadSelect
 
 from .services import IP_MAX_BYTES, SMS_MAX_CHARS, PayloadError, decode_ip_payload
 
@@ -23,26 +23,33 @@ class _TargetsMixin(forms.Form):
         ),
         help_text="One SIM sends at once; several (or a fleet) run as a background job.",
     )
-    fleet = forms.ChoiceField(
-        label="…or every active SIM of fleet", required=False, choices=[("", "—")], widget=FastSelect
-    )
+    fleet = forms.CharField(label="…or every active SIM of fleet", required=False, max_length=34)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from apps.fleets.models import Fleet
 
-        sms = isinstance(self, SmsSendForm)
-        self.fields["fleet"].choices = [("", "—")] + [
-            (sid, f"{name or sid} (SMS commands disabled)" if sms and enabled is False else name or sid)
-            for sid, name, enabled in Fleet.objects.filter(removed_at__isnull=True)
-            .order_by("unique_name", "sid")
-            .values_list("sid", "unique_name", "sms_commands_enabled")[:2000]
-        ]
+        sms = isinstance(self, SmsSendForm)  # the choices say where SMS commands are disabled
+        self.fields["fleet"].widget = TypeAheadSelect(
+            url="fleets:fleet_choices",
+            placeholder="Type a fleet's name",
+            model=Fleet,
+            params="sms=1" if sms else "",
+        )
+        self.fields["fleet"].widget.choices = [("", "—")]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             if isinstance(field.widget, forms.RadioSelect):
                 continue
             field.widget.attrs.setdefault("class", css)
+
+    def clean_fleet(self) -> str:
+        from apps.fleets.models import Fleet
+
+        sid = (self.cleaned_data.get("fleet") or "").strip()
+        if sid and not Fleet.objects.filter(sid=sid, removed_at__isnull=True).exists():
+            raise forms.ValidationError("Choose a fleet from the list.")
+        return sid
 
     def clean_targets(self, data: dict) -> list[str]:
         """SIM SIDs to send to (resolved against local SIMs: SID, ICCID or unique name)."""

@@ -109,6 +109,7 @@ class HomeView(ViewerRequiredMixin, TemplateView):
         now = timezone.now()
         hour = now.replace(minute=0, second=0, microsecond=0)
         last_30 = Window.last_days(30, now=now)
+        month = Window(now.replace(day=1, hour=0, minute=0, second=0, microsecond=0), last_30.end)
         runs = {}
         for run in SyncRun.objects.filter(status__in=SyncRun.FINAL, scope="").order_by("-id")[:50]:
             runs.setdefault(run.resource, run)
@@ -120,7 +121,7 @@ class HomeView(ViewerRequiredMixin, TemplateView):
             sim_total=sum(s["count"] for s in statuses),
             usage_24h=usage_total(window=Window(hour - timedelta(hours=23), hour + timedelta(hours=1))),
             usage_30d=usage_total(window=last_30),
-            top_sims=usage_breakdown(group="sim", window=last_30, limit=5)["items"],
+            top_sims=usage_breakdown(group="sim", window=month, limit=5)["items"],
             last_syncs=sorted(runs.values(), key=lambda r: r.resource),
             last_sync=max(runs.values(), key=lambda r: r.pk, default=None),
             recent_commands=commands_recent(limit=6),

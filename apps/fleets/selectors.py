@@ -69,3 +69,23 @@ def fleet_sims_queryset(*, fleet: Fleet) -> QuerySet[Sim]:
 
 def fleets_for_nap_queryset(*, nap_sid: str) -> QuerySet[Fleet]:
     return fleet_list_queryset().filter(network_access_profile_id=nap_sid, removed_at__isnull=True)
+
+
+def fleet_choices_search(*, q: str = "", limit: int = 20, sms: bool = False) -> tuple[list[dict], bool]:
+    """Live fleets whose unique name starts with ``q`` (case-insensitive) or whose SID is ``q``, by name,
+    as ``[{"value": sid, "text": name}]`` (at most ``limit``) and whether there are more: the type-ahead
+    fleet selects' source. ``sms``: the text says "(SMS commands disabled)" where they are. One query over
+    ``limit + 1`` rows."""
+    q = q.strip()[:64]
+    qs = Fleet.objects.filter(removed_at__isnull=True).order_by("unique_name", "id")
+    if q:
+        match = Q(unique_name__istartswith=q)
+        if q[:2].upper() == "HF":
+            match |= Q(sid=q)
+        qs = qs.filter(match)
+    rows = list(qs.values_list("sid", "unique_name", "sms_commands_enabled")[: limit + 1])
+    suffix = " (SMS commands disabled)"
+    return [
+        {"value": sid, "text": (name or sid) + (suffix if sms and enabled is False else "")}
+        for sid, name, enabled in rows[:limit]
+    ], len(rows) > limit

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.views import View
 from django_tables2 import LazyPaginator
 
@@ -48,6 +48,17 @@ class FleetListView(ObjectListView):
         # counts by annotation only to sort by them; otherwise the table counts its page (before_render)
         sort = self.request.GET.get("sort", "")
         return selectors.fleet_list_queryset(with_counts=sort.lstrip("-").startswith("sims_"))
+
+
+class FleetChoicesView(ViewerRequiredMixin, View):
+    """JSON for the type-ahead fleet selects: ``?q=`` (``&sms=1``: SMS switch shown) ->
+    ``{"results": [{"value", "text"}], "more"}``."""
+
+    def get(self, request):
+        results, more = selectors.fleet_choices_search(
+            q=request.GET.get("q", ""), sms=request.GET.get("sms") == "1"
+        )
+        return JsonResponse({"results": results, "more": more})
 
 
 class FleetDetailView(ViewerRequiredMixin, View):

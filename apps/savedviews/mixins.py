@@ -107,7 +107,9 @@ class SavedViewsMixin:
         list_key = request.resolver_match.view_name
         choosable = set(choosable_columns(type(table)))
         choices = [
-            (bc.name, str(bc.header or bc.name), bc.visible) for bc in table.columns.iterall() if bc.name in choosable
+            (bc.name, str(bc.header or bc.name), bc.visible)
+            for bc in table.columns.iterall()
+            if bc.name in choosable
         ]
         try:
             query = clean_query(request.GET.urlencode())

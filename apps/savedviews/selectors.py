@@ -22,7 +22,9 @@ def clean_query(raw: str) -> str:
         query.pop(key, None)
     text = query.urlencode()
     if len(text) > MAX_QUERY_LENGTH:
-        raise ValueError(f"That filter is too long to save ({len(text)} characters, at most {MAX_QUERY_LENGTH}).")
+        raise ValueError(
+            f"That filter is too long to save ({len(text)} characters, at most {MAX_QUERY_LENGTH})."
+        )
     return text
 
 

@@ -5,7 +5,7 @@ from django.db.models import Q
 from apps.annotations.filtersets import AnnotationFilterMixin
 from apps.core.filtersets import BootstrapFilterSet, LiveRowsMixin, removed_filter
 from apps.core.models import live_choices
-from apps.core.widgets import FastSelect
+from apps.core.widgets import FastSelect, TypeAheadSelect
 from apps.events import selectors as events
 from apps.fleets.models import Fleet
 from apps.networks.models import NetworkAccessProfile
@@ -42,7 +42,7 @@ class SimFilterSet(AnnotationFilterMixin, LiveRowsMixin, BootstrapFilterSet):
         queryset=live_choices(Fleet),
         to_field_name="sid",
         empty_label="Any fleet",
-        widget=FastSelect,
+        widget=TypeAheadSelect(url="fleets:fleet_choices", placeholder="Any fleet"),
     )
     nap = django_filters.ModelChoiceFilter(
         field_name="fleet__network_access_profile",

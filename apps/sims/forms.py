@@ -1,7 +1,7 @@
 from django import forms
 
 from apps.annotations.models import Tag
-from apps.core.widgets import FastSelect
+from apps.core.widgets import FastSelect, TypeAheadSelect
 from apps.fleets.models import Fleet
 
 from .choices import SimStatus, SimStatusUpdate
@@ -27,7 +27,10 @@ class SimStatusForm(forms.Form):
 
 class SimFleetForm(forms.Form):
     fleet = forms.ModelChoiceField(
-        queryset=Fleet.objects.none(), to_field_name="sid", label="Fleet", widget=FastSelect
+        queryset=Fleet.objects.none(),
+        to_field_name="sid",
+        label="Fleet",
+        widget=TypeAheadSelect(url="fleets:fleet_choices", placeholder="Type a fleet's name"),
     )
 
     def __init__(self, *args, sim, **kwargs):
@@ -86,7 +89,7 @@ class SimBulkForm(forms.Form):
         required=False,
         label="Fleet",
         empty_label="—",
-        widget=FastSelect,
+        widget=TypeAheadSelect(url="fleets:fleet_choices", placeholder="Type a fleet's name"),
     )
     bulk_tag = forms.ModelChoiceField(  # apps.annotations
         queryset=Tag.objects.none(), required=False, label="Tag", empty_label="—", widget=FastSelect

@@ -233,12 +233,12 @@ def sim_current_period(*, sim: Sim, periods: list[BillingPeriod], now: datetime)
 
 
 def sim_usage_sparkline(*, sim: Sim, start: datetime, end: datetime) -> UsageSparkline:
-    """Daily usage rows of the SIM (local ``UsageRecord``, group ``sim``) inside [start, end): one query."""
-    from apps.usage.models import UsageRecord
+    """Daily usage rows of the SIM (local ``UsageRollup``, group ``sim``) inside [start, end): one query."""
+    from apps.usage.models import UsageRollup
 
     rows = list(
-        UsageRecord.objects.filter(
-            group="sim", group_key=sim.sid, granularity="day", period_start__gte=start, period_start__lt=end
+        UsageRollup.objects.filter(
+            group="sim", group_key=sim.sid, period="day", period_start__gte=start, period_start__lt=end
         )
         .order_by("period_start")
         .values_list("period_start", "data_total")

@@ -631,6 +631,8 @@ def _run_usage(ctx: _Ctx, resource: Resource) -> tuple[str, str]:
     start, end = usage_window(now=ctx.now)
     queries = usage_queries(now=ctx.now, daily_start=start)
 
+    from apps.usage.services import usage_rollups_rebuild
+
     def work_for(q: UsageQuery):
         def work():
             ctx.page_through(
@@ -640,6 +642,8 @@ def _run_usage(ctx: _Ctx, resource: Resource) -> tuple[str, str]:
                     items=items, run_id=run.pk, now=ctx.now, group=q.group, granularity=q.granularity
                 ),
             )
+            # the rollups of exactly this window (a crash here fails the run: the next one rewrites it)
+            usage_rollups_rebuild(group=q.group, granularity=q.granularity, start=q.start, end=q.end)
 
         return work
 

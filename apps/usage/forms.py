@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
-from apps.core.widgets import FastSelect
+from apps.core.widgets import FastSelect, TypeAheadSelect
 
 from .choices import UsageGroup
 from .selectors import CHART_GRANULARITIES, Window
@@ -23,9 +23,19 @@ MAX_DAYS = 400
 MAX_HOURLY_DAYS = 31
 
 
+def default_start(end, granularity: str):
+    """The first day charted when none is given: 2 days hourly, 365 days monthly, else the first day of the
+    month before ``end``'s (the last whole month and this one: two month rollups per member, read fast)."""
+    if granularity == "hour":
+        return end - timedelta(days=1)
+    if granularity == "month":
+        return end - timedelta(days=364)
+    return (end.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
 class UsageQueryForm(forms.Form):
     scope = forms.ChoiceField(choices=SCOPES, initial=UsageGroup.ACCOUNT.value, required=False)
-    fleet = forms.ChoiceField(choices=[("", "— fleet —")], required=False, widget=FastSelect)
+    fleet = forms.CharField(required=False, max_length=34)
     network = forms.ChoiceField(choices=[("", "— network —")], required=False, widget=FastSelect)
     country = forms.CharField(required=False, max_length=2, label="Country (ISO code)")
     sim = forms.CharField(required=False, max_length=64, label="SIM (SID, ICCID or name)")
@@ -36,18 +46,15 @@ class UsageQueryForm(forms.Form):
     def __init__(self, *args, with_choices: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if not with_choices:  # JSON/CSV endpoints: no select lists to render, take the SIDs as given
-            self.fields["fleet"] = forms.CharField(required=False, max_length=34)
             self.fields["network"] = forms.CharField(required=False, max_length=34)
             return
         from apps.fleets.models import Fleet
         from apps.networks.models import Network
 
-        self.fields["fleet"].choices = [("", "— fleet —")] + [
-            (sid, name or sid)
-            for sid, name in Fleet.objects.filter(removed_at__isnull=True)
-            .order_by("unique_name", "sid")
-            .values_list("sid", "unique_name")[:2000]
-        ]
+        self.fields["fleet"].widget = TypeAheadSelect(
+            url="fleets:fleet_choices", placeholder="Type a fleet's name", model=Fleet
+        )
+        self.fields["fleet"].widget.choices = [("", "— fleet —")]
         self.fields["network"].choices = [("", "— network —")] + [
             (sid, f"{name} ({iso})" if iso else name or sid)
             for sid, name, iso in Network.objects.filter(removed_at__isnull=True)
@@ -73,8 +80,7 @@ class UsageQueryForm(forms.Form):
         data["granularity"] = data.get("granularity") or "day"
         today = timezone.now().astimezone(UTC).date()
         end = data.get("end") or today
-        default_days = 2 if data["granularity"] == "hour" else (365 if data["granularity"] == "month" else 30)
-        start = data.get("start") or (end - timedelta(days=default_days - 1))
+        start = data.get("start") or default_start(end, data["granularity"])
         if start > end:
             raise forms.ValidationError("The start date must not be after the end date.")
         days = (end - start).days + 1

@@ -56,3 +56,44 @@ class UsageRecord(models.Model):
             return reverse(name, kwargs={"sid": self.group_key})
         except NoReverseMatch:
             return ""
+
+
+class UsageRollup(models.Model):
+    """A summary of UsageRecords every chart and page reads (never the raw records at request time).
+
+    ``period`` ``hour`` / ``day``: one row per raw hourly / daily record (a narrow copy: no JSON, no hash);
+    ``month``: the sum of a group member's daily rows in one calendar month (UTC), ``records`` of them.
+    Maintained by :func:`apps.usage.services.usage_rollups_rebuild` for exactly the window a sync wrote.
+    """
+
+    group = models.CharField(max_length=16, choices=UsageGroup.choices)
+    group_key = models.CharField(max_length=34)
+    period = models.CharField(max_length=8)  # hour / day / month
+    period_start = models.DateTimeField()
+    records = models.IntegerField(default=1)
+    data_upload = models.BigIntegerField(default=0)
+    data_download = models.BigIntegerField(default=0)
+    data_total = models.BigIntegerField(default=0)
+    data_total_billed = models.DecimalField(max_digits=20, decimal_places=6, default=0)
+    billed_unit = models.CharField(max_length=3, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "group_key", "period", "period_start"], name="usage_rollup_unique_period"
+            )
+        ]
+        indexes = [
+            # top-N of one period (the month's top SIMs: an index scan, no aggregate)
+            models.Index(
+                "group",
+                "period",
+                "period_start",
+                models.F("data_total").desc(),
+                "group_key",
+                name="usage_rollup_top",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}:{self.group_key} {self.period} {self.period_start:%Y-%m-%d %H:%M}"

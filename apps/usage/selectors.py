@@ -1,11 +1,14 @@
-"""Reads of usage data: every chart reads LOCAL, aggregated UsageRecords (filled by the sync engine).
+"""Reads of usage data: every chart reads LOCAL rollups (``UsageRollup``), never the raw UsageRecords.
 
 What the sync stores (see ``apps.sync.services.usage_queries``): Group=sim daily; account, fleet, network
 and isoCountry daily, plus hourly for the last couple of days. So:
 
 * ``day``   -> the daily records of the group;
-* ``month`` -> the daily records summed per calendar month (UTC);
+* ``month`` -> the month rollups (a month the window cuts: its daily rows in the window);
 * ``hour``  -> the hourly records (not kept for single SIMs: the answer says so in ``note``).
+
+A window is read as the rollup rows that sum to exactly its daily data (:func:`rollup_pieces`): whole
+months from month rows, the days at its edges from daily rows. The month's top SIMs is an index scan.
 
 Aggregates over many SIMs (top SIMs, a fleet's SIMs near their limit) are cached per *data version*: the id
 of the last finished usage sync run, so a new sync makes every cached answer stale at once.
@@ -20,14 +23,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 
 from apps.core.cache import cached_value
 
 from .choices import Granularity, UsageGroup
-from .models import UsageRecord
+from .models import UsageRecord, UsageRollup
+from .services import month_slices
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +82,49 @@ class Window:
         return cls(end - timedelta(days=days), end)
 
 
-def _records(group: str, granularity: str, window: Window, key: str | None):
-    qs = UsageRecord.objects.filter(
-        group=group, granularity=granularity, period_start__gte=window.start, period_start__lt=window.end
+def rollup_pieces(window: Window, *, now: datetime | None = None) -> list[tuple[str, datetime, datetime]]:
+    """``[(period, start, end)]``: the rollup rows (``month`` or ``day``) that hold exactly the daily data of
+    ``window``. A month counts as whole when the window covers it up to its end or up to the end of today
+    (no usage lies in the future)."""
+    today_end = (now or timezone.now()).astimezone(UTC).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    ) + timedelta(days=1)
+    pieces: list[tuple[str, datetime, datetime]] = []
+    for month, start, end in month_slices(window.start, window.end):
+        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        if start == month and (end == following or end >= today_end):
+            pieces.append(("month", month, following))
+        elif pieces and pieces[-1][0] == "day" and pieces[-1][2] == start:
+            pieces[-1] = ("day", pieces[-1][1], end)
+        else:
+            pieces.append(("day", start, end))
+    return pieces
+
+
+def _pieces_q(pieces) -> Q:
+    q = Q(pk__in=[])
+    months = [start for period, start, _ in pieces if period == "month"]
+    if months:
+        q |= Q(period="month", period_start__in=months)
+    for period, start, end in pieces:
+        if period == "day":
+            q |= Q(period="day", period_start__gte=start, period_start__lt=end)
+    return q
+
+
+def _rollups(group: str, period: str, window: Window, key: str | None):
+    """Rollup rows of one ``period`` (hour / day) inside ``window``."""
+    qs = UsageRollup.objects.filter(
+        group=group, period=period, period_start__gte=window.start, period_start__lt=window.end
     )
+    if key and group != UsageGroup.ACCOUNT:
+        qs = qs.filter(group_key=key)
+    return qs
+
+
+def _window_rollups(group: str, window: Window, key: str | None):
+    """The rollup rows whose sum is the daily data of ``window`` (see :func:`rollup_pieces`)."""
+    qs = UsageRollup.objects.filter(_pieces_q(rollup_pieces(window)), group=group)
     if key and group != UsageGroup.ACCOUNT:
         qs = qs.filter(group_key=key)
     return qs
@@ -108,8 +150,6 @@ def usage_series(*, group: str, key: str | None, granularity: str, window: Windo
     if granularity == "hour" and group == UsageGroup.SIM:
         note = "Hourly usage is not kept per SIM (daily only); showing daily data."
         granularity = Granularity.DAY
-    source = Granularity.HOUR if granularity == "hour" else Granularity.DAY
-    qs = _records(group, source, window, key)
     sums = {
         "upload": Sum("data_upload"),
         "download": Sum("data_download"),
@@ -118,14 +158,24 @@ def usage_series(*, group: str, key: str | None, granularity: str, window: Windo
         "unit": Max("billed_unit"),
     }
     if granularity == "month":
-        rows = (
-            qs.annotate(period=TruncMonth("period_start", tzinfo=UTC))
-            .order_by()
-            .values("period")
-            .annotate(**sums)
-            .order_by("period")
-        )
+        # whole months are one row each; a month the window cuts is its daily rows (summed here: a few)
+        by_month: dict[datetime, dict] = {}
+        for row in _window_rollups(group, window, key).values(
+            "period_start", "data_upload", "data_download", "data_total", "data_total_billed", "billed_unit"
+        ):
+            month = row["period_start"].astimezone(UTC).replace(day=1, hour=0, minute=0, second=0)
+            acc = by_month.setdefault(
+                month, {"period": month, "upload": 0, "download": 0, "total": 0, "billed": 0, "unit": ""}
+            )
+            acc["upload"] += row["data_upload"]
+            acc["download"] += row["data_download"]
+            acc["total"] += row["data_total"]
+            acc["billed"] += row["data_total_billed"] or 0
+            acc["unit"] = max(acc["unit"], row["billed_unit"] or "")
+        rows = [by_month[m] for m in sorted(by_month)]
     else:
+        source = Granularity.HOUR if granularity == "hour" else Granularity.DAY
+        qs = _rollups(group, source, window, key)
         rows = qs.order_by().values("period_start").annotate(**sums).order_by("period_start")
     points = []
     currency = ""
@@ -204,9 +254,9 @@ GROUP_NAMES = {
 
 
 def _scoped_records(*, group: str, scope: str, key: str | None, window: Window):
-    """The daily records of ``group`` that belong to ``scope`` = ``key``, or None when the local data cannot
-    tell (e.g. countries of a fleet). SIMs of a fleet are the fleet's SIMs now."""
-    qs = _records(group, Granularity.DAY, window, None)
+    """The rollup rows of ``group`` in ``window`` that belong to ``scope`` = ``key``, or None when the local
+    data cannot tell (e.g. countries of a fleet). SIMs of a fleet are the fleet's SIMs now."""
+    qs = _window_rollups(group, window, None)
     if scope == UsageGroup.ACCOUNT or not key:
         return qs
     if scope == group:
@@ -231,7 +281,7 @@ def _network_country(*, key: str, window: Window):
     country = Network.objects.filter(sid=key).values_list("iso_country", flat=True).first()
     if not country:
         return None
-    agg = _records(UsageGroup.NETWORK, Granularity.DAY, window, key).aggregate(
+    agg = _window_rollups(UsageGroup.NETWORK, window, key).aggregate(
         upload=Sum("data_upload"),
         download=Sum("data_download"),
         total=Sum("data_total"),
@@ -275,6 +325,18 @@ def usage_breakdown(
                     f"{GROUP_NAMES.get(scope, scope)}: the sync keeps usage per SIM, fleet, network and "
                     "country, each on its own."
                 )
+            elif len(rollup_pieces(window)) == 1 and rollup_pieces(window)[0][0] == "month":
+                # one month: one row per member, read in index order (no aggregate)
+                rows = list(
+                    qs.order_by("-data_total", "group_key").values(
+                        "group_key",
+                        upload=F("data_upload"),
+                        download=F("data_download"),
+                        total=F("data_total"),
+                        billed=F("data_total_billed"),
+                        unit=F("billed_unit"),
+                    )[:limit]
+                )
             else:
                 rows = list(
                     qs.order_by()
@@ -316,7 +378,10 @@ def usage_total(*, window: Window) -> dict:
     """Account-wide total over a window: daily account records, or hourly ones for windows shorter than
     two days (the last 24 hours)."""
     hourly = window.end - window.start < timedelta(days=2)
-    qs = _records(UsageGroup.ACCOUNT, Granularity.HOUR if hourly else Granularity.DAY, window, None)
+    if hourly:
+        qs = _rollups(UsageGroup.ACCOUNT, Granularity.HOUR, window, None)
+    else:
+        qs = _window_rollups(UsageGroup.ACCOUNT, window, None)
     agg = qs.aggregate(total=Sum("data_total"), billed=Sum("data_total_billed"), unit=Max("billed_unit"))
     return {"total": _num(agg["total"]), "billed": _money(agg["billed"]), "currency": agg["unit"] or ""}
 
@@ -370,8 +435,8 @@ def sim_period_usage(*, sim, now: datetime | None = None) -> PeriodUsage:
     fleet if not already loaded). ``warning`` is set at ``USAGE_WARNING_PERCENT`` (default 80 %)."""
     start = billing_period_start(sim=sim, now=now)
     day_start = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    used = UsageRecord.objects.filter(
-        group=UsageGroup.SIM, group_key=sim.sid, granularity=Granularity.DAY, period_start__gte=day_start
+    used = UsageRollup.objects.filter(
+        group=UsageGroup.SIM, group_key=sim.sid, period=Granularity.DAY, period_start__gte=day_start
     ).aggregate(total=Sum("data_total"))["total"]
     fleet = sim.fleet if sim.fleet_id else None
     return _period_usage(_num(used), fleet.data_limit if fleet else None, start)
@@ -405,11 +470,13 @@ def sim_status_counts() -> list[dict]:
 
 
 def usage_warm_cache(*, now: datetime | None = None) -> int:
-    """Compute the heavy default aggregates (top SIMs of the last 30 days, as the home dashboard and the
-    usage page's default view ask for them) so no page pays for them cold. Call after a usage sync;
-    returns how many answers were cached."""
-    windows = [Window.last_days(30, now=now)]
-    for window in windows:
-        usage_breakdown(group=UsageGroup.SIM, window=window, limit=10)
-        usage_breakdown(group=UsageGroup.SIM, window=window, limit=5)
-    return 2 * len(windows)
+    """Compute the default top-SIM answers (this month, as the home dashboard asks; the usage page's default
+    window, the last month and this one) so no page pays for them cold. Call after a usage sync; returns how
+    many answers were cached."""
+    now = (now or timezone.now()).astimezone(UTC)
+    end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    previous = (month - timedelta(days=1)).replace(day=1)
+    usage_breakdown(group=UsageGroup.SIM, window=Window(month, end), limit=5)
+    usage_breakdown(group=UsageGroup.SIM, window=Window(previous, end), limit=10)
+    return 2

@@ -285,10 +285,16 @@ def test_fleet_wide_sms_to_a_fleet_with_sms_disabled_warns_and_single_refusal_is
     Fleet.objects.filter(pk=fleet.pk).update(sms_commands_enabled=False)
     SandboxFleet.objects.filter(sid=fleet.sid).update(sms_commands_enabled=False)
     active = Sim.objects.filter(fleet=fleet, status="active").count()
-    # the fleet choice says so before anything is sent (the IP form has no such switch)
+    # the fleet choice says so before anything is sent (the IP form has no such switch): the SMS form's
+    # type-ahead asks for the SMS switch, the IP form's does not
     option = f"{fleet.unique_name or fleet.sid} (SMS commands disabled)"
-    assert option in client.get(reverse("commands:sms_send")).content.decode()
-    assert option not in client.get(reverse("commands:ip_send")).content.decode()
+    choices = reverse("fleets:fleet_choices")
+    sms_page = client.get(reverse("commands:sms_send")).content.decode()
+    assert f'data-typeahead-url="{choices}?sms=1"' in sms_page
+    assert f'data-typeahead-url="{choices}"' in client.get(reverse("commands:ip_send")).content.decode()
+    texts = [r["text"] for r in client.get(choices, {"sms": "1", "q": fleet.unique_name}).json()["results"]]
+    assert option in texts
+    assert option not in [r["text"] for r in client.get(choices, {"q": fleet.unique_name}).json()["results"]]
     response = client.post(reverse("commands:sms_send"), {"fleet": fleet.sid, "payload": "hello"})
     body = response.content.decode()
     assert response.status_code == 200

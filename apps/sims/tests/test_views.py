@@ -26,6 +26,7 @@ from apps.sims.tests.factories import (
     SimIpAddressFactory,
 )
 from apps.usage.models import UsageRecord
+from apps.usage.services import usage_rollups_rebuild
 
 LIST = reverse("sims:sim_list")
 
@@ -269,6 +270,7 @@ def test_detail_shows_everything(operator_client, fleet):
             period_start=now - dt.timedelta(days=4 - day),
             data_total=40_000_000,
         )
+    usage_rollups_rebuild()
     response = operator_client.get(reverse("sims:sim_detail", kwargs={"sid": sim.sid}))
     body = response.content.decode()
     assert response.status_code == 200

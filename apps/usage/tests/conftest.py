@@ -13,6 +13,7 @@ from apps.networks.tests.factories import NetworkFactory
 from apps.sims.tests.factories import SimFactory
 from apps.sync import services as sync_services
 from apps.usage.models import UsageRecord
+from apps.usage.services import usage_rollups_rebuild
 
 SYNCED = ["networks", "naps", "nap_networks", "fleets", "sims", "usage"]
 
@@ -90,3 +91,4 @@ def usage_fleets(db):
     _record("isoCountry", "US", 12)
     _record("isoCountry", "DE", 8)
     _record("account", "AC" + "0" * 32, 20)
+    usage_rollups_rebuild()

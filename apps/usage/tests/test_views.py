@@ -14,6 +14,7 @@ from apps.fleets.tests.factories import FleetFactory
 from apps.sims.tests.factories import SimFactory
 from apps.usage.models import UsageRecord
 from apps.usage.selectors import fleet_sims_near_limit, sim_period_usage
+from apps.usage.services import usage_rollups_rebuild
 
 MB = 1_000_000
 
@@ -36,6 +37,7 @@ def _rows(keys: list[str], days: int, *, group="sim", per_day=MB, start=None):
         )
         for key in keys for d in range(days)
     )  # fmt: skip
+    usage_rollups_rebuild()
 
 
 @pytest.mark.django_db
