@@ -6,12 +6,12 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
 from apps.accounts.permissions import PERM_OPERATE
-from apps.core.tables import DateTimeColumn
+from apps.core.tables import BaseTable, DateTimeColumn
 
 from .models import Alert, AlertRule, Channel
 
 
-class AlertTable(tables.Table):
+class AlertTable(BaseTable):
     opened_at = DateTimeColumn(format="Y-m-d H:i", verbose_name="Opened")
     rule = tables.Column(verbose_name="Rule", order_by=("rule__name",))
     subject_label = tables.Column(verbose_name="Subject", empty_values=())
@@ -100,7 +100,7 @@ class AlertTable(tables.Table):
         return format_html('<div class="d-flex gap-1">{}</div>', mark_safe("".join(buttons)))  # noqa: S308
 
 
-class AlertRuleTable(tables.Table):
+class AlertRuleTable(BaseTable):
     name = tables.Column(linkify=True)
     condition = tables.Column()
     scope = tables.Column(empty_values=(), orderable=False)
@@ -129,7 +129,7 @@ class AlertRuleTable(tables.Table):
         return record.scope_label
 
 
-class ChannelTable(tables.Table):
+class ChannelTable(BaseTable):
     name = tables.Column(linkify=True)
     kind = tables.Column()
     format = tables.Column()

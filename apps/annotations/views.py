@@ -20,7 +20,7 @@ from apps.accounts.permissions import (
 )
 from apps.core.filtersets import BootstrapFilterSet
 from apps.core.htmx import is_htmx, trigger
-from apps.core.tables import DateTimeColumn
+from apps.core.tables import BaseTable, DateTimeColumn
 from apps.core.views import ObjectListView
 
 from . import selectors, services
@@ -239,7 +239,7 @@ class ObjectFieldsView(OperatorRequiredMixin, View):
 
 
 # --- tag admin ---------------------------------------------------------------------------------------------
-class TagTable(tables.Table):
+class TagTable(BaseTable):
     name = tables.TemplateColumn(
         template_name="annotations/_tag_cell.html", order_by=("name",), verbose_name="Tag"
     )
@@ -393,7 +393,7 @@ class NoteFilterSet(BootstrapFilterSet):
         fields: list[str] = []
 
 
-class NoteTable(tables.Table):
+class NoteTable(BaseTable):
     created_at = DateTimeColumn(format="Y-m-d H:i", verbose_name="When", order_by=("created_at", "id"))
     kind = tables.TemplateColumn(
         '<span class="badge {{ record.badge_class }}">{{ record.get_kind_display }}</span>'
