@@ -206,7 +206,49 @@ def _rows_ip_commands():
     return IpCommand.objects.order_by("id")
 
 
+def _rows_alerts():
+    from apps.alerts.models import Alert
+    from apps.alerts.tests.factories import rule
+    from apps.core.testing import make_user
+
+    on_sim = rule(name="80 % <b>")
+    Alert.objects.create(
+        rule=on_sim,
+        subject_type="sim",
+        subject_id="HS" + "0" * 32,
+        subject_label="truck <1>",
+        message="at 85 %",
+        acknowledged_by=make_user("acker", "operator"),
+        acknowledged_at=AT,
+        state="acknowledged",
+        opened_at=AT,
+    )
+    Alert.objects.create(rule=on_sim, subject_type="sync", subject_id="sims", opened_at=AT, resolved_at=AT)
+    return Alert.objects.select_related("rule", "acknowledged_by").order_by("id")
+
+
+def _rows_alert_rules():
+    from apps.alerts import selectors
+    from apps.alerts.tests.factories import channel, rule
+
+    rule(name="usage <80>", channels=[channel()])
+    rule(name="silent", condition="offline", threshold=None, enabled=False)
+    return selectors.rule_list_queryset().order_by("id")
+
+
+def _rows_channels():
+    from apps.alerts.models import Channel
+    from apps.alerts.tests.factories import channel
+
+    channel(name="hook <x>", kind="webhook", target="https://example.net/h?a=1&b=2", last_success_at=AT)
+    channel(name="mail", kind="email", target="ops@example.net", failing=True, last_error="refused <550>")
+    return Channel.objects.order_by("id")
+
+
 ROWS = {
+    "AlertTable": _rows_alerts,
+    "AlertRuleTable": _rows_alert_rules,
+    "ChannelTable": _rows_channels,
     "JobTable": _rows_jobs,
     "AuditEventTable": _rows_audit,
     "SimTable": _rows_sims,
