@@ -227,7 +227,7 @@ def main() -> None:
             ("alerts page (resolved, page 50)", "/alerts/?state=resolved&page=50"),
             ("alerts page (sim filter)", f"/alerts/?state=all&sim=HS{12345:032x}"),
             ("bell", "/alerts/bell/"),
-            ("alerts page (all, 50 per page)", "/alerts/?state=all&per_page=50"),
+            ("alerts page (all, 25 per page)", "/alerts/?state=all&per_page=25"),
             ("reference: SIM list (50 per page)", "/sims/"),
         ]
         print(f"\n{'page':40} {'p50 ms':>8} {'p95 ms':>8}  target {PAGE_TARGET_MS} ms")

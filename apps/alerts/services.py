@@ -231,24 +231,8 @@ def rule_evaluate(*, rule: AlertRule, now: datetime | None = None, notify: bool 
             ):
                 recent[(t, s)] = pk  # the newest resolved alert of each subject
         reopen = [recent[k] for k in new_keys if k in recent]
-        created = Alert.objects.bulk_create(
-            [
-                Alert(
-                    rule=rule,
-                    subject_type=k[0],
-                    subject_id=k[1],
-                    subject_label=f.label[:255],
-                    fleet_sid=f.fleet_sid,
-                    opened_at=now,
-                    message=f.message[:500],
-                    value=f.value,
-                    values=f.values,
-                )
-                for k in new_keys
-                if k not in recent
-                for f in (firing[k],)
-            ],
-            batch_size=5000,
+        opened = _alerts_insert(
+            rule=rule, now=now, rows=[(k, firing[k]) for k in new_keys if k not in recent]
         )
         for chunk in _chunks(reopen):
             Alert.objects.filter(pk__in=chunk).update(
@@ -261,7 +245,7 @@ def rule_evaluate(*, rule: AlertRule, now: datetime | None = None, notify: bool 
         for chunk in _chunks(gone):
             Alert.objects.filter(pk__in=chunk).update(state=Alert.State.RESOLVED, resolved_at=now)
         AlertRule.objects.filter(pk=rule.pk).update(last_evaluated_at=now)
-        result.opened = [a.pk for a in created]
+        result.opened = opened
         result.reopened = len(reopen)
         result.resolved = gone
         if notify:
@@ -275,6 +259,75 @@ def rule_evaluate(*, rule: AlertRule, now: datetime | None = None, notify: bool 
                 ids = [d.pk for d in deliveries]
                 transaction.on_commit(lambda: [deliver_task.delay(pk) for pk in ids])
     return result
+
+
+_COPY_COLUMNS = (
+    "rule_id",
+    "subject_type",
+    "subject_id",
+    "subject_label",
+    "fleet_sid",
+    "state",
+    "opened_at",
+    "reopened",
+    "message",
+    "value",
+    "values",
+)
+
+
+def _alerts_insert(*, rule: AlertRule, now: datetime, rows: list) -> list[int]:
+    """Insert the new alerts of one evaluation; returns their ids. PostgreSQL: one ``COPY`` (28,000 alerts
+    in a fraction of the time of 5,000-row INSERTs, whose parameters Django prepares one by one); other
+    databases: ``bulk_create``."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        created = Alert.objects.bulk_create(
+            [
+                Alert(
+                    rule=rule,
+                    subject_type=key[0],
+                    subject_id=key[1],
+                    subject_label=f.label[:255],
+                    fleet_sid=f.fleet_sid,
+                    opened_at=now,
+                    message=f.message[:500],
+                    value=f.value,
+                    values=f.values,
+                )
+                for key, f in rows
+            ],
+            batch_size=5000,
+        )
+        return [a.pk for a in created]
+    import json
+
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in _COPY_COLUMNS)
+    copy_sql = f"COPY {qn(Alert._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+        for (subject_type, subject_id), f in rows:
+            copy.write_row(
+                (
+                    rule.pk,
+                    subject_type,
+                    subject_id,
+                    f.label[:255],
+                    f.fleet_sid,
+                    Alert.State.OPEN.value,
+                    now,
+                    0,
+                    f.message[:500],
+                    f.value,
+                    json.dumps(f.values),
+                )
+            )
+    return list(
+        Alert.objects.filter(rule=rule, state=Alert.State.OPEN, opened_at=now, reopened=0).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def alerts_evaluate(*, now: datetime | None = None, kinds: list[str] | None = None) -> list[Evaluation]:

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
-from apps.accounts.permissions import PERM_OPERATE
+from apps.accounts.permissions import PERM_ADMIN, PERM_OPERATE
 from apps.core.tables import BaseTable, DateTimeColumn
 
 from .models import Alert, AlertRule, Channel
@@ -101,7 +101,7 @@ class AlertTable(BaseTable):
 
 
 class AlertRuleTable(BaseTable):
-    name = tables.Column(linkify=True)
+    name = tables.Column()
     condition = tables.Column()
     scope = tables.Column(empty_values=(), orderable=False)
     threshold = tables.Column(verbose_name="Threshold")
@@ -124,6 +124,14 @@ class AlertRuleTable(BaseTable):
         attrs = {"class": "table table-sm table-hover align-middle", "id": "rule-table"}
         order_by = ("name",)
         empty_text = "No alert rules yet."
+
+    def before_render(self, request):
+        self.can_admin = request.user.has_perm(PERM_ADMIN)
+
+    def render_name(self, value, record):
+        if getattr(self, "can_admin", False):  # the rule's page is the admins' edit form
+            return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
+        return value
 
     def render_scope(self, record):
         return record.scope_label

@@ -29,7 +29,6 @@ class AlertListView(ObjectListView):
     table_class = AlertTable
     template_name = "alerts/alert_list.html"
     page_title = "Alerts"
-    per_page = 25  # an inbox: the newest first (?per_page= up to the usual maximum)
 
     def get_queryset(self):
         qs = selectors.alert_list_queryset()
