@@ -117,7 +117,8 @@ class ObjectCustomFieldsForm(forms.Form):
         self.custom_fields = {f.param: f for f in fields}
         for field in fields:
             current = values.get(field.pk)
-            initial = custom_value_text(current) if current is not None else ""
+            # no value yet: the field's default is offered (saved with the form)
+            initial = custom_value_text(current) if current is not None else field.default
             self.fields[field.param] = forms.CharField(
                 label=field.label,
                 required=False,

@@ -12,6 +12,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 
@@ -199,6 +201,8 @@ class CustomFieldValue(models.Model):
         indexes = [
             models.Index(fields=["sid"], name="annotations_cfv_sid"),
             models.Index(fields=["field", "value_text"], name="annotations_cfv_text"),
+            # the text filter compares any case (``iexact``: UPPER(value_text) = UPPER(...))
+            models.Index(F("field"), Upper("value_text"), name="annotations_cfv_text_ci"),
             models.Index(fields=["field", "value_int"], name="annotations_cfv_int"),
             models.Index(fields=["field", "value_decimal"], name="annotations_cfv_decimal"),
             models.Index(fields=["field", "value_date"], name="annotations_cfv_date"),

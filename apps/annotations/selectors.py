@@ -62,8 +62,10 @@ def filter_by_tags(queryset: QuerySet, *, tag_ids: list[int], mode: str = "any")
         return queryset
     tagged = TagAssignment.objects.filter(tag_id__in=tag_ids)
     if mode == "all" and len(tag_ids) > 1:
-        sids = tagged.values("sid").annotate(n=Count("tag_id")).filter(n=len(tag_ids)).values("sid")
-        return queryset.filter(sid__in=sids)
+        # one indexed semi-join per tag (cheaper than GROUP BY sid HAVING COUNT = n over every tagged row)
+        for tag_id in tag_ids:
+            queryset = queryset.filter(sid__in=TagAssignment.objects.filter(tag_id=tag_id).values("sid"))
+        return queryset
     if mode == "none":
         return queryset.exclude(sid__in=tagged.values("sid"))
     return queryset.filter(sid__in=tagged.values("sid"))

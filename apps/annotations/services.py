@@ -119,10 +119,9 @@ def tag_merge(*, source: Tag, target: Tag, user, request=None) -> int:
             after={"target": target.name, "moved": moved},
             request=request,
         )
-        name = source.name
         source.delete()
     _object_changed(ObjectType.SIM)
-    return moved if name else moved
+    return moved
 
 
 def tag_counts(tag: Tag) -> dict[str, int]:

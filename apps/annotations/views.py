@@ -80,7 +80,7 @@ def _part(request, part: str, *, object_type: str, obj, status: int = 200, event
     return response
 
 
-def _back(request, obj, status_ok=True):
+def _back(request, obj):
     return HttpResponseRedirect(obj.get_absolute_url() + "#annotations")
 
 

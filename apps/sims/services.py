@@ -301,7 +301,9 @@ def sims_bulk_create_job(
     request=None,
 ):
     """A background job changing the status (``action="status"``) or the fleet (``"fleet"``, value = fleet
-    SID) of many SIMs; returns the :class:`apps.core.models.Job` (its page shows live progress).
+    SID) of many SIMs, or adding / removing a tag (``"tag"`` / ``"untag"``, value = the tag's pk: local data,
+    :func:`apps.annotations.services.tags_bulk_create_job`); returns the :class:`apps.core.models.Job` (its
+    page shows live progress).
     Raises :class:`BulkNothingToDo` (and creates nothing) when there is no SIM to change."""
     from apps.core.jobs import job_create
 

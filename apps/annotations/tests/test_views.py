@@ -109,12 +109,16 @@ def test_fleet_list_filters_by_tag(viewer_client):
 
 def test_custom_field_filter_edit_and_csv(operator_client):
     viewer_client = operator_client  # reads as any role
-    floor = CustomField.objects.create(object_type="sim", name="floor", label="Floor", field_type="integer")
+    floor = CustomField.objects.create(
+        object_type="sim", name="floor", label="Floor", field_type="integer", default="7"
+    )
     site = CustomField.objects.create(
         object_type="sim", name="site", label="Site", field_type="text", required=True
     )
     s1, s2 = SimFactory(), SimFactory()
     edit = reverse("annotations:object_fields", kwargs={"object_type": "sim", "sid": s1.sid})
+    page = operator_client.get(s1.get_absolute_url()).content.decode()
+    assert 'name="cf_floor" value="7"' in page  # the default is offered while there is no value
     bad = operator_client.post(edit, {"cf_floor": "two", "cf_site": "Lyon"}, **HX)
     assert bad.status_code == 422 and "A whole number" in bad.content.decode()
     assert not CustomFieldValue.objects.exists()  # nothing half-written
