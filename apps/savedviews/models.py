@@ -47,10 +47,14 @@ class SavedView(models.Model):
 class ListPreference(models.Model):
     """One person's columns and default view of one list."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="list_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="list_preferences"
+    )
     list_key = models.CharField(max_length=100)
     columns = models.JSONField(default=list, blank=True)
-    default_view = models.ForeignKey(SavedView, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    default_view = models.ForeignKey(
+        SavedView, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

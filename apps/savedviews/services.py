@@ -13,7 +13,7 @@ from apps.accounts.permissions import PERM_OPERATE
 from apps.audit.services import audit_record
 
 from .models import ListPreference, SavedView
-from .selectors import clean_columns, clean_query, list_view_class, saved_view_can_edit
+from .selectors import clean_columns, clean_query, list_view_class, saved_view_can_edit, saved_views_changed
 
 MAX_NAME_LENGTH = 100
 
@@ -40,7 +40,15 @@ def _list_class(list_key: str):
 
 
 def saved_view_save(
-    *, user, list_key: str, name: str, query: str, columns, shared: bool, make_default: bool = False, request=None
+    *,
+    user,
+    list_key: str,
+    name: str,
+    query: str,
+    columns,
+    shared: bool,
+    make_default: bool = False,
+    request=None,
 ) -> SavedView:
     """Save the list's current filter, sort and columns under ``name``: a new view, or ``user``'s own view
     of that name on that list replaced (the same URL then opens the new content). ``shared`` needs the
@@ -77,6 +85,7 @@ def saved_view_save(
         )
         if make_default:
             list_preference_set_default(user=user, list_key=list_key, view=view, request=request)
+    saved_views_changed(request)
     return view
 
 
@@ -92,8 +101,14 @@ def saved_view_set_shared(*, view: SavedView, user, shared: bool, request=None) 
         view.shared = bool(shared)
         view.save(update_fields=["shared", "updated_at"])
         audit_record(
-            action="savedview.update", user=user, obj=view, before=before, after=_snapshot(view), request=request
+            action="savedview.update",
+            user=user,
+            obj=view,
+            before=before,
+            after=_snapshot(view),
+            request=request,
         )
+    saved_views_changed(request)
     return view
 
 
@@ -114,6 +129,7 @@ def saved_view_delete(*, view: SavedView, user, request=None) -> None:
             request=request,
         )
         view.delete()
+    saved_views_changed(request)
 
 
 def list_preference_set_columns(*, user, list_key: str, columns, request=None) -> ListPreference:
@@ -136,10 +152,13 @@ def list_preference_set_columns(*, user, list_key: str, columns, request=None) -
             after={"list": list_key, "columns": columns},
             request=request,
         )
+    saved_views_changed(request)
     return pref
 
 
-def list_preference_set_default(*, user, list_key: str, view: SavedView | None, request=None) -> ListPreference:
+def list_preference_set_default(
+    *, user, list_key: str, view: SavedView | None, request=None
+) -> ListPreference:
     """Make ``view`` (one ``user`` may open, of that list) ``user``'s default view of the list: the bare list
     URL then opens it. ``view=None`` goes back to the whole list. Audited ``listpreference.default``."""
     _list_class(list_key)
@@ -157,7 +176,12 @@ def list_preference_set_default(*, user, list_key: str, view: SavedView | None, 
             object_id=str(pref.pk),
             object_repr=str(pref),
             before=before,
-            after={"list": list_key, "default_view": view.pk if view else None, "name": view.name if view else ""},
+            after={
+                "list": list_key,
+                "default_view": view.pk if view else None,
+                "name": view.name if view else "",
+            },
             request=request,
         )
+    saved_views_changed(request)
     return pref

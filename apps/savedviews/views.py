@@ -16,7 +16,6 @@ from django.views import View
 from apps.accounts.permissions import PERM_ADMIN, ViewerRequiredMixin, _record_denied
 
 from . import services
-from .models import SavedView
 from .selectors import list_view_class, saved_view_can_edit, saved_views_visible
 
 
@@ -100,7 +99,9 @@ class SavedViewSaveView(ViewerRequiredMixin, View):
             _record_denied(request)
             messages.error(request, str(exc))
             return _back(request, list_key, data.get("query", "")[:2000])
-        messages.success(request, f"View “{view.name}” saved" + (", shared with everyone." if view.shared else "."))
+        messages.success(
+            request, f"View “{view.name}” saved" + (", shared with everyone." if view.shared else ".")
+        )
         return redirect(view.list_url())
 
 
@@ -114,7 +115,9 @@ class SavedViewShareView(ViewerRequiredMixin, View):
             services.saved_view_set_shared(view=view, user=request.user, shared=shared, request=request)
         except PermissionDenied as exc:
             _denied(request, exc)
-        messages.success(request, f"View “{view.name}” is {'shared with everyone' if shared else 'private'} now.")
+        messages.success(
+            request, f"View “{view.name}” is {'shared with everyone' if shared else 'private'} now."
+        )
         return redirect("savedviews:index")
 
 
@@ -146,10 +149,14 @@ class ListDefaultView(ViewerRequiredMixin, View):
         list_key = request.POST.get("list", "")
         view = None
         if view_id:
-            view = get_object_or_404(saved_views_visible(user=request.user), pk=view_id if view_id.isdigit() else 0)
+            view = get_object_or_404(
+                saved_views_visible(user=request.user), pk=view_id if view_id.isdigit() else 0
+            )
             list_key = view.list_key
         try:
-            services.list_preference_set_default(user=request.user, list_key=list_key, view=view, request=request)
+            services.list_preference_set_default(
+                user=request.user, list_key=list_key, view=view, request=request
+            )
         except services.SavedViewError as exc:
             messages.error(request, str(exc))
             return redirect("savedviews:index")

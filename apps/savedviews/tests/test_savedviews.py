@@ -96,7 +96,9 @@ def test_default_view_opens_the_bare_list_with_a_way_back(viewer_client, viewer,
     everything = viewer_client.get("/fleets/?view=all")
     assert everything.status_code == 200 and _names(everything) == ["EU trackers", "US meters"]
     # htmx requests never redirect; the default of one list does not touch another
-    assert viewer_client.get("/fleets/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="object-list").status_code == 200
+    assert (
+        viewer_client.get("/fleets/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="object-list").status_code == 200
+    )
     assert viewer_client.get("/sims/").status_code == 200
     # back to no default
     viewer_client.post("/views/default/", {"list": "fleets:fleet_list"})
@@ -115,7 +117,9 @@ def test_sharing_needs_operator_and_only_the_owner_changes_a_view(viewer_client,
     operator = make_user("op-views", "operator")
     op = Client()
     op.force_login(operator)
-    op.post("/views/save/", {"list": "sims:sim_list", "name": "Active", "query": "status=active", "shared": "on"})
+    op.post(
+        "/views/save/", {"list": "sims:sim_list", "name": "Active", "query": "status=active", "shared": "on"}
+    )
     op.post("/views/save/", {"list": "sims:sim_list", "name": "Secret", "query": "status=inactive"})
     shared = SavedView.objects.get(name="Active")
     secret = SavedView.objects.get(name="Secret")
