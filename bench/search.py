@@ -105,6 +105,52 @@ def measure(client, url: str, requests: int) -> tuple[float, float, int]:
     return statistics.median(times), times[max(int(len(times) * 0.95) - 1, 0)], len(executed)
 
 
+def search_only(text: str, requests: int) -> float:
+    """p50 ms of the providers' work alone (``search_everything``: the queries and building the hits, no
+    HTTP, session or template), the part that depends on the number of rows."""
+    from apps.search.selectors import search_everything
+
+    for _ in range(3):
+        search_everything(text=text)
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        search_everything(text=text)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def _plan_nodes(node: dict) -> list[str]:
+    name = node["Node Type"] + (f" {node['Index Name']}" if "Index Name" in node else "")
+    return [name] + [n for child in node.get("Plans", []) for n in _plan_nodes(child)]
+
+
+def explain(text: str) -> list[str]:
+    """PostgreSQL's plan (EXPLAIN ANALYZE) of every query the search runs for ``text``: one line each,
+    the plan's nodes and the execution time."""
+    from django.db import connection
+
+    from apps.search.selectors import search_everything
+
+    executed: list[tuple[str, tuple]] = []
+
+    def grab(execute, sql, params, many, context):
+        executed.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(grab):
+        search_everything(text=text)
+    lines = []
+    with connection.cursor() as cursor:
+        for sql, params in executed:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0][0]
+            nodes = _plan_nodes(plan["Plan"])
+            table = sql.split(" FROM ", 1)[1].split()[0] if " FROM " in sql else "?"
+            lines.append(f"{plan['Execution Time']:7.2f} ms  {table:38} {' > '.join(nodes)}")
+    return lines
+
+
 def write_cost(rounds: int, pages: int) -> dict[str, float]:
     """ms per 1,000-row SIM upsert page (created / 10% renamed) and per 1,000 IMEI updates, with and
     without the search's indexes (dropped and re-created between alternating rounds)."""
@@ -201,6 +247,16 @@ def main() -> None:
                 name: measure(client, "/search/suggest/?" + urlencode({"q": q}), args.requests)
                 for name, q in queries(size).items()
             }
+            for name, q in queries(size).items():
+                out[f"{name.replace(' ', '_')}_search_only_p50_ms_{size}"] = round(
+                    search_only(q, args.requests), 2
+                )
+            if connection.vendor == "postgresql" and size == args.large:
+                print("plans at", f"{size:,} SIMs:")
+                for name, q in queries(size).items():
+                    print(f"  {name}")
+                    for line in explain(q):
+                        print("    " + line)
             exact = queries(size)["iccid exact"]
             assert client.get("/search/?" + urlencode({"q": exact})).status_code == 302
         small, large = results[args.small], results[args.large]
@@ -212,8 +268,13 @@ def main() -> None:
             s50, s95, sq = small[name]
             l50, l95, lq = large[name]
             flag = "" if l95 < 50 and sq == lq else "  <-- over target"
-            print(f"{name:20} {s50:9.1f}ms {s95:6.1f}ms {l50:11.1f}ms {l95:6.1f}ms  {sq} / {lq}{flag}")
             key = name.replace(" ", "_")
+            so_s = out[f"{key}_search_only_p50_ms_{args.small}"]
+            so_l = out[f"{key}_search_only_p50_ms_{args.large}"]
+            print(
+                f"{name:20} {s50:9.1f}ms {s95:6.1f}ms {l50:11.1f}ms {l95:6.1f}ms  {sq:3} / {lq:<3}"
+                f"  {so_s:6.2f} / {so_l:6.2f} ms{flag}"
+            )
             out.update(
                 {
                     f"{key}_p50_ms_{args.small}": round(s50, 2),

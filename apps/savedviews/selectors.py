@@ -23,11 +23,18 @@ MAX_QUERY_LENGTH = 2000
 
 
 def clean_query(raw: str) -> str:
-    """A list's query string as a view keeps it: without the paging / cursor / ``cols`` / ``view`` keys,
-    keys in the order given. Raises ``ValueError`` when it is longer than ``MAX_QUERY_LENGTH``."""
+    """A list's query string as a view keeps it: without the paging / cursor / ``cols`` / ``view`` keys and
+    the empty values (a blank filter field filters nothing), keys in the order given. Raises ``ValueError``
+    when it is longer than ``MAX_QUERY_LENGTH``."""
     query = QueryDict((raw or "").lstrip("?"), mutable=True)
     for key in NOT_SAVED_KEYS:
         query.pop(key, None)
+    for key in list(query):
+        values = [v for v in query.getlist(key) if v.strip()]
+        if values:
+            query.setlist(key, values)
+        else:
+            del query[key]
     text = query.urlencode()
     if len(text) > MAX_QUERY_LENGTH:
         raise ValueError(
