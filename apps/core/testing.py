@@ -212,9 +212,11 @@ def _fresh_data_versions():
     """Cached answers keyed by a data version (apps.core.cache) start fresh in each test: a rolled-back
     test database must not meet the answer a previous test cached."""
     from apps.core.cache import data_changed
+    from apps.savedviews.selectors import saved_views_changed
     from apps.sims.selectors import SIMS_DATA
 
     data_changed(SIMS_DATA)
+    saved_views_changed()
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,8 @@
 * the bare list URL (no query at all, not htmx) redirects to the person's default view of the list, when
   they have one; ``?view=all`` is the whole list;
 * ``saved_views`` in the context for ``savedviews/_toolbar.html`` (included by ``core/object_list.html``).
-Cost: two small queries per page (the person's preference of the list, the list's views).
+Cost: none once warm (the person's preference and the list's views are cached per person and list, see
+``selectors.saved_views_of_list``); two small queries after a change.
 A page opts out with ``saved_views_enabled = False``."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.shortcuts import redirect
 
 from apps.accounts.permissions import PERM_OPERATE
 
-from .selectors import choosable_columns, clean_query, list_preference_get, saved_views_visible
+from .selectors import choosable_columns, clean_query, saved_views_of_list
 
 
 @dataclass
@@ -64,8 +65,8 @@ class SavedViewsMixin:
     def get(self, request, *args, **kwargs):
         self.saved_views_preference = None
         if self._saved_views_on():
-            self.saved_views_preference = list_preference_get(
-                user=request.user, list_key=request.resolver_match.view_name
+            self.saved_views_preference, self.saved_views_list = saved_views_of_list(
+                request=request, list_key=request.resolver_match.view_name
             )
             default = self.saved_views_preference and self.saved_views_preference.default_view
             htmx = getattr(request, "htmx", None)
@@ -122,7 +123,7 @@ class SavedViewsMixin:
             columns=[name for name, _, shown in choices if shown],
             column_choices=choices,
             cols_param=request.GET.get("cols", ""),
-            views=list(saved_views_visible(user=request.user, list_key=list_key)),
+            views=list(getattr(self, "saved_views_list", [])),
             can_share=request.user.has_perm(PERM_OPERATE),
         )
         state._user_id = request.user.pk

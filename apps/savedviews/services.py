@@ -13,7 +13,7 @@ from apps.accounts.permissions import PERM_OPERATE
 from apps.audit.services import audit_record
 
 from .models import ListPreference, SavedView
-from .selectors import clean_columns, clean_query, list_view_class, saved_view_can_edit
+from .selectors import clean_columns, clean_query, list_view_class, saved_view_can_edit, saved_views_changed
 
 MAX_NAME_LENGTH = 100
 
@@ -85,6 +85,7 @@ def saved_view_save(
         )
         if make_default:
             list_preference_set_default(user=user, list_key=list_key, view=view, request=request)
+    saved_views_changed(request)
     return view
 
 
@@ -107,6 +108,7 @@ def saved_view_set_shared(*, view: SavedView, user, shared: bool, request=None) 
             after=_snapshot(view),
             request=request,
         )
+    saved_views_changed(request)
     return view
 
 
@@ -127,6 +129,7 @@ def saved_view_delete(*, view: SavedView, user, request=None) -> None:
             request=request,
         )
         view.delete()
+    saved_views_changed(request)
 
 
 def list_preference_set_columns(*, user, list_key: str, columns, request=None) -> ListPreference:
@@ -149,6 +152,7 @@ def list_preference_set_columns(*, user, list_key: str, columns, request=None) -
             after={"list": list_key, "columns": columns},
             request=request,
         )
+    saved_views_changed(request)
     return pref
 
 
@@ -179,4 +183,5 @@ def list_preference_set_default(
             },
             request=request,
         )
+    saved_views_changed(request)
     return pref

@@ -195,7 +195,7 @@ def test_a_failed_profile_shows_its_error_and_polling_stops(sandbox_api, viewer_
     assert failed
     profile = failed[0]
     page = viewer_client.get(f"/esims/{profile.sid}/").content.decode()
-    assert "hx-get" not in page and "data-esim-error" in page
+    assert 'hx-trigger="every 2s"' not in page and "data-esim-error" in page
     assert "83401: The eSIM profile could not be reserved" in page
     answer = poll(viewer_client, profile)
     assert answer.status_code == 286
