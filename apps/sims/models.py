@@ -135,3 +135,20 @@ class SettingsUpdate(BadgeMixin, SyncedResource):
 
     def get_absolute_url(self) -> str:
         return reverse("sims:sim_detail", kwargs={"sid": self.sim_id})
+
+
+class SimCount(models.Model):
+    """Live SIMs (not removed upstream) per fleet and status, kept by ``apps.sims.services``
+    (:func:`~apps.sims.services.sim_counts_refresh`: every sync run that changed SIMs, every SIM written by
+    the UI, saves outside the services): what the home page, the fleets pages and the SIM list's totals read
+    instead of a COUNT over the SIM table. ``fleet_sid`` is "" for SIMs in no fleet."""
+
+    fleet_sid = models.CharField(max_length=34, blank=True)
+    status = models.CharField(max_length=16)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fleet_sid", "status"], name="sim_count_fleet_status")]
+
+    def __str__(self) -> str:
+        return f"{self.fleet_sid or '-'} {self.status}: {self.count}"
