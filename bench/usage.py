@@ -221,6 +221,33 @@ def main() -> None:
             print(
                 f"{name:32} {p50:8.1f} {p95:8.1f}  {'ok' if p95 < TARGET_MS else 'OVER'} ({len(times)} requests)"
             )
+        # what a chart cost before the rollups: the same top SIMs as one GROUP BY over the raw records
+        from django.db.models import Sum
+
+        from apps.usage.models import UsageRecord
+        from apps.usage.selectors import Window
+
+        for days in (30, args.days):
+            window = Window.last_days(days)
+            times = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                list(
+                    UsageRecord.objects.filter(
+                        group="sim",
+                        granularity="day",
+                        period_start__gte=window.start,
+                        period_start__lt=window.end,
+                    )
+                    .order_by()
+                    .values("group_key")
+                    .annotate(total=Sum("data_total"))
+                    .order_by("-total", "group_key")[:10]
+                )
+                times.append((time.perf_counter() - t0) * 1000)
+            name = f"top sims {days}d raw aggregate"
+            figures[f"{name} p50 ms"] = _common.percentile(times, 50)
+            print(f"{name:32} {_common.percentile(times, 50):8.1f} {max(times):8.1f}  (the query, no page)")
         print(f"load average {_common.load_average()}")
         figures["sims"], figures["days"], figures["usage records"] = args.sims, args.days, rows
     figures.write(args.json)
