@@ -35,8 +35,8 @@ def fleet_list_queryset(*, with_counts: bool = True) -> QuerySet[Fleet]:
 
 def fleets_attach_sim_counts(fleets: list[Fleet]) -> None:
     """Set ``sims_<status>`` and ``sims_total`` on each fleet (a page of them) from the cached per-fleet
-    counts (:func:`apps.sims.selectors.sim_counts_by_fleet`: no query while no SIM changed)."""
-    counts = sim_counts_by_fleet()
+    counts (:func:`apps.sims.selectors.sim_counts_by_fleet`: one query on the counts table)."""
+    counts = sim_counts_by_fleet(fleets=[fleet.sid for fleet in fleets])
     for fleet in fleets:
         by_status = counts.get(fleet.sid, {})
         for status, name in STATUS_COUNT_FIELDS.items():
@@ -45,8 +45,11 @@ def fleets_attach_sim_counts(fleets: list[Fleet]) -> None:
 
 
 def fleet_get(*, sid: str) -> Fleet:
-    """One fleet (by SID) with its NAP and SIM counts; raises ``Fleet.DoesNotExist``."""
-    return fleet_list_queryset().get(sid=sid)
+    """One fleet (by SID) with its NAP and SIM counts (from the counts table); raises
+    ``Fleet.DoesNotExist``."""
+    fleet = fleet_list_queryset(with_counts=False).get(sid=sid)
+    fleets_attach_sim_counts([fleet])
+    return fleet
 
 
 def fleet_status_counts(fleet: Fleet) -> list[dict]:

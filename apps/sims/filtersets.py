@@ -21,7 +21,13 @@ def sim_search_q(value: str) -> Q | None:
         return None
     compact = value.replace(" ", "")
     if compact.isdigit() and len(compact) >= 4:
-        return Q(iccid__startswith=compact)  # digits: an ICCID prefix (an OR with names defeats the index)
+        # digits: an ICCID prefix, as a RANGE of the ICCID index (prefix <= iccid < prefix + 1), which the
+        # planner estimates from the column's histogram (a LIKE it guesses, and walks the date index instead);
+        # an OR with names would defeat the index
+        upper = str(int(compact) + 1).zfill(len(compact))
+        if len(upper) > len(compact):  # 999...: no upper bound
+            return Q(iccid__gte=compact)
+        return Q(iccid__gte=compact, iccid__lt=upper)
     q = Q(unique_name__startswith=value)
     if value[:2].upper() == "HS":
         q |= Q(sid=value)

@@ -26,8 +26,9 @@ def sim_fk(related_name: str, **extra) -> models.ForeignKey:
 class Sim(BadgeMixin, SyncedResource):
     """A Super SIM (``HS...``).
 
-    The biggest table (100k rows): every index costs on each sync write, so only the indexes the list views
-    use exist. ``status``/``fleet``/``date_created`` are served by the composite (x, id) indexes;
+    The biggest table (1M rows): every index costs on each sync write, so only the indexes the list views
+    use exist. The list's default order (newest first) under a ``status`` or ``fleet`` filter is an index
+    range of (x, -date_created, -id): the first page reads 50 index entries, not every match;
     ``last_seen_run_id``/``synced_at`` are not indexed (the sweep's ``!=`` cannot use an index, and an
     unindexed stamp column lets PostgreSQL update unchanged rows in place: HOT updates).
     """
@@ -59,11 +60,11 @@ class Sim(BadgeMixin, SyncedResource):
     class Meta:
         ordering = ["-date_created", "-id"]
         indexes = [
-            models.Index(fields=["status", "id"], name="sims_sim_status_id"),
+            models.Index(fields=["status", "-date_created", "-id"], name="sims_sim_status_created"),
             models.Index(
                 fields=["removed_at"], name="sims_sim_removed", condition=models.Q(removed_at__isnull=False)
             ),
-            models.Index(fields=["fleet", "id"], name="sims_sim_fleet_id"),
+            models.Index(fields=["fleet", "-date_created", "-id"], name="sims_sim_fleet_created"),
             models.Index(fields=["-date_created", "-id"], name="sims_sim_created_id"),
         ]
 
@@ -135,3 +136,20 @@ class SettingsUpdate(BadgeMixin, SyncedResource):
 
     def get_absolute_url(self) -> str:
         return reverse("sims:sim_detail", kwargs={"sid": self.sim_id})
+
+
+class SimCount(models.Model):
+    """Live SIMs (not removed upstream) per fleet and status, kept by ``apps.sims.services``
+    (:func:`~apps.sims.services.sim_counts_refresh`: every sync run that changed SIMs, every SIM written by
+    the UI, saves outside the services): what the home page, the fleets pages and the SIM list's totals read
+    instead of a COUNT over the SIM table. ``fleet_sid`` is "" for SIMs in no fleet."""
+
+    fleet_sid = models.CharField(max_length=34, blank=True)
+    status = models.CharField(max_length=16)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fleet_sid", "status"], name="sim_count_fleet_status")]
+
+    def __str__(self) -> str:
+        return f"{self.fleet_sid or '-'} {self.status}: {self.count}"

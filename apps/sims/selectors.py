@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.urls import NoReverseMatch
 from django.utils import timezone
 
@@ -31,25 +31,33 @@ ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
 SIMS_DATA = "sims"
 
 
-def sim_counts_by_fleet() -> dict[str | None, dict[str, int]]:
-    """``{fleet sid or None: {status: live SIMs}}`` for the whole table: ONE grouped query (~60 ms at 100k
-    SIMs on PostgreSQL), cached until a SIM is written (the home page and the fleets list read it on every
-    view). ``SIM_COUNTS_CACHE_SECONDS`` bounds how stale it may be where the cache is per process."""
+def sim_counts_by_fleet(*, fleets=None) -> dict[str | None, dict[str, int]]:
+    """``{fleet sid or None: {status: live SIMs}}`` from the ``SimCount`` table (kept by the sync and the
+    services; never a COUNT over the SIM table), for ``fleets`` (SIDs) or every fleet."""
+    from .models import SimCount
+
+    qs = SimCount.objects.filter(count__gt=0)
+    if fleets is not None:
+        qs = qs.filter(fleet_sid__in=[f or "" for f in fleets])
+    counts: dict[str | None, dict[str, int]] = {}
+    for fleet_sid, status, n in qs.values_list("fleet_sid", "status", "count"):
+        counts.setdefault(fleet_sid or None, {})[status] = n
+    return counts
+
+
+def sim_status_totals() -> dict[str, int]:
+    """``{status: live SIMs}`` over every fleet (the home page): a sum over the ``SimCount`` rows, cached
+    until the counts change (``SIMS_DATA``)."""
+    from django.db.models import Sum
+
+    from .models import SimCount
 
     def compute() -> dict:
-        counts: dict[str | None, dict[str, int]] = {}
-        rows = (
-            Sim.objects.filter(removed_at__isnull=True)
-            .order_by()
-            .values_list("fleet_id", "status")
-            .annotate(n=Count("id"))
-        )
-        for fleet_sid, status, n in rows:
-            counts.setdefault(fleet_sid, {})[status] = n
-        return counts
+        rows = SimCount.objects.order_by().values_list("status").annotate(n=Sum("count"))
+        return {status: int(n) for status, n in rows if n}
 
     timeout = float(settings.SIM_COUNTS_CACHE_SECONDS)
-    return cached_value(f"sims:counts-by-fleet:{data_version(SIMS_DATA)}", compute, timeout)
+    return cached_value(f"sims:status-totals:{data_version(SIMS_DATA)}", compute, timeout)
 
 
 def sim_allowed_statuses(*, status: str) -> tuple[str, ...]:
@@ -140,13 +148,27 @@ def sim_keyset_previous(
     return sim_keyset_cursor(record=rows[per_page], keyset=keyset) or None
 
 
-def sim_list_count(*, queryset: QuerySet[Sim], key: str) -> int:
-    """``COUNT(*)`` of a filtered SIM list (``key``: the filter, as the list's query string), cached until
-    a SIM's status, fleet or presence changes (the ``sims`` data version) and at most
-    ``SIM_COUNTS_CACHE_SECONDS``. A rename does not change the version: the count of a name-prefix search
-    may lag a rename by that long."""
+def sim_list_count(*, queryset: QuerySet[Sim], key: str, filters: dict | None = None) -> int:
+    """The number of SIMs of a filtered SIM list. Filtered by status and/or fleet only (``filters``: the
+    filter form's cleaned data), a sum over the ``SimCount`` rows; otherwise a ``COUNT(*)`` (``key``: the
+    filter, as the list's query string), cached until a SIM's status, fleet or presence changes (the
+    ``sims`` data version) and at most ``SIM_COUNTS_CACHE_SECONDS`` (a rename does not change the version:
+    the count of a name-prefix search may lag a rename by that long)."""
     import hashlib
 
+    if filters is not None:
+        given = {name for name, value in filters.items() if value not in (None, "", [])}
+        if given <= {"status", "fleet"}:
+            from django.db.models import Sum
+
+            from .models import SimCount
+
+            counts = SimCount.objects.all()
+            if filters.get("status"):
+                counts = counts.filter(status=filters["status"])
+            if filters.get("fleet"):
+                counts = counts.filter(fleet_sid=getattr(filters["fleet"], "sid", filters["fleet"]))
+            return int(counts.aggregate(n=Sum("count"))["n"] or 0)
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     timeout = float(settings.SIM_COUNTS_CACHE_SECONDS)
     return cached_value(f"sims:list-count:{data_version(SIMS_DATA)}:{digest}", queryset.count, timeout)

@@ -85,8 +85,36 @@ def sims_sweep(
     no-change pass leaves the cached counts alone, instead of a 100k-row recount after every pass)."""
     removed = sweep(model=Sim, run_id=run_id, now=now, seen=seen, candidates=candidates)
     if removed or changed:
-        data_changed(SIMS_DATA)
+        sim_counts_refresh()
     return removed
+
+
+def sim_counts_refresh(*, fleets=None) -> None:
+    """Make the ``SimCount`` rows of ``fleets`` (fleet SIDs; None or "" for SIMs in no fleet), or of every
+    fleet when ``fleets`` is None, equal to a count of the live SIMs (one grouped query over those fleets'
+    SIMs, by the fleet index; the whole table after a sync run), in one transaction; then the cached
+    counts are stale (``SIMS_DATA``)."""
+    from django.db.models import Count, Q
+
+    from .models import SimCount
+
+    with transaction.atomic():
+        live = Sim.objects.filter(removed_at__isnull=True)
+        if fleets is None:
+            SimCount.objects.all().delete()
+        else:
+            keys = {f or "" for f in fleets}
+            SimCount.objects.filter(fleet_sid__in=keys).delete()
+            match = Q(fleet_id__in=[k for k in keys if k])
+            if "" in keys:
+                match |= Q(fleet_id__isnull=True)
+            live = live.filter(match)
+        rows = live.order_by().values_list("fleet_id", "status").annotate(n=Count("id"))
+        SimCount.objects.bulk_create(
+            [SimCount(fleet_sid=fleet or "", status=status, count=n) for fleet, status, n in rows],
+            batch_size=5000,
+        )
+    data_changed(SIMS_DATA)
 
 
 def sim_from_api(*, data: dict) -> Sim:
@@ -94,7 +122,7 @@ def sim_from_api(*, data: dict) -> Sim:
     before = Sim.objects.filter(sid=data.get("sid")).values_list(*counted).first()
     sim = upsert_one(model=Sim, row=sim_fields(data), now=timezone.now())
     if before != tuple(getattr(sim, name) for name in counted):
-        data_changed(SIMS_DATA)
+        sim_counts_refresh(fleets={before[1] if before else None, sim.fleet_id})
     return sim
 
 

@@ -81,7 +81,12 @@ class SimListView(ObjectListView):
         filter_query = self.request.GET.copy()
         for key in self.PAGING_KEYS:
             filter_query.pop(key, None)
-        table.total = selectors.sim_list_count(queryset=self.filtered, key=filter_query.urlencode())
+        form = self.filterset.form
+        table.total = selectors.sim_list_count(
+            queryset=self.filtered,
+            key=filter_query.urlencode(),
+            filters=form.cleaned_data if form.is_valid() else None,
+        )
         table.next_url = table.prev_url = table.first_url = ""
         table.first_row = table.last_row = None
         rows = list(table.page.object_list) if table.page else []

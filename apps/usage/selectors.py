@@ -458,14 +458,10 @@ def fleet_sims_near_limit(*, fleet, limit: int = 20, now: datetime | None = None
 
 # --- the home dashboard ------------------------------------------------------------------------------------
 def sim_status_counts() -> list[dict]:
-    """Live SIMs per status (the home page), from the cached per-fleet counts."""
-    from apps.sims.selectors import sim_counts_by_fleet
+    """Live SIMs per status (the home page), from the per-fleet counts table."""
+    from apps.sims.selectors import sim_status_totals
 
-    totals: dict[str, int] = {}
-    for by_status in sim_counts_by_fleet().values():
-        for status, n in by_status.items():
-            totals[status] = totals.get(status, 0) + n
-    rows = ({"status": status or "unknown", "count": n} for status, n in totals.items())
+    rows = ({"status": status or "unknown", "count": n} for status, n in sim_status_totals().items())
     return sorted(rows, key=lambda r: r["status"])
 
 

@@ -13,6 +13,11 @@
         return;
       }
       var url = el.dataset.typeaheadUrl;
+      // Tom Select moves the <label for> to its own input: the original select keeps the name as aria-label
+      var label = el.id ? document.querySelector('label[for="' + el.id + '"]') : null;
+      if (label && !el.hasAttribute("aria-label")) {
+        el.setAttribute("aria-label", label.textContent.trim());
+      }
       new window.TomSelect(el, {
         valueField: "value",
         labelField: "text",

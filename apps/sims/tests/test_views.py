@@ -19,6 +19,7 @@ from apps.core.testing import ListViewTests
 from apps.fleets.tests.factories import FleetFactory
 from apps.sims.models import Sim
 from apps.sims.selectors import SIMS_DATA
+from apps.sims.services import sim_counts_refresh
 from apps.sims.tests.factories import (
     BillingPeriodFactory,
     SettingsUpdateFactory,
@@ -48,6 +49,7 @@ def bulk_sims(n: int, *, fleet=None, start: int = 0, status: str = "active") -> 
         ],
         batch_size=2000,
     )
+    sim_counts_refresh()  # as a sync run does after its bulk writes
 
 
 def count_queries(client, url, **extra) -> tuple[int, object]:

@@ -29,7 +29,8 @@ def test_usage_page_per_scope_shows_only_that_scope(page, live_server, viewer, u
 
     # a person picks the fleet in the form
     page.select_option("select[name=scope]", "fleet")
-    page.select_option("select[name=fleet]", label="fleet-one")
+    page.locator("#id_fleet-ts-control").fill("fleet-o")  # the type-ahead: the server's matches
+    page.locator(".ts-dropdown .option:has-text('fleet-one')").click()
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**/usage/?*scope=fleet*")
     expect(_list(page, "top_sims")).to_have_count(2)
