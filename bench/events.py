@@ -348,6 +348,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--per-day", type=int, default=1)
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--skip-storage", action="store_true", help="reads: no btree / BRIN comparison")
     parser.add_argument("--json", metavar="PATH", help="write the figures as one flat JSON object")
     args = parser.parse_args()
 
