@@ -287,7 +287,7 @@ def ingest(args, figures: dict) -> None:
         assert process_queued_task  # the beat sweep that re-queues what a lost worker held (5 min)
         stored = ConnectionEvent.objects.count()
         unique = ConnectionEvent.objects.values("event_sid").distinct().count()
-        expected = args.events + args.singles
+        expected = args.events + args.singles + len(warm)  # the warm-up's events are stored too
         figures.update(stored=stored, expected=expected, lost=expected - unique, duplicated=stored - unique)
         print(
             f"stored {stored:,} events, {unique:,} distinct, expected {expected:,}: "

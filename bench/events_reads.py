@@ -245,6 +245,7 @@ def run(
             result = timed(client, url, requests)
             for key, value in result.items():
                 figures[f"{name}_{key}_{n}"] = round(value, 1) if key != "queries" else value
+            figures[f"{name}_load_{n}"] = round(__import__("os").getloadavg()[0], 2)
             print(
                 f"  {name:22} p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  {result['queries']} queries"
             )

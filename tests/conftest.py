@@ -113,6 +113,7 @@ def site(db, admin_member, settings) -> Site:
         reverse("accounts:password_change"),
         reverse("accounts:mfa"),
         reverse("api_pages:token_list"),
+        reverse("events:map"),
         # not /api/v1/docs/: Swagger UI's own page (vendored, not our templates), checked in apps/api/tests
     ]
     return Site(
