@@ -287,7 +287,7 @@ def ingest(args, figures: dict) -> None:
         assert process_queued_task  # the beat sweep that re-queues what a lost worker held (5 min)
         stored = ConnectionEvent.objects.count()
         unique = ConnectionEvent.objects.values("event_sid").distinct().count()
-        expected = args.events + args.singles
+        expected = args.events + args.singles + len(warm)  # the warm-up's events are stored too
         figures.update(stored=stored, expected=expected, lost=expected - unique, duplicated=stored - unique)
         print(
             f"stored {stored:,} events, {unique:,} distinct, expected {expected:,}: "
@@ -348,6 +348,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--per-day", type=int, default=1)
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--skip-storage", action="store_true", help="reads: no btree / BRIN comparison")
     parser.add_argument("--json", metavar="PATH", help="write the figures as one flat JSON object")
     args = parser.parse_args()
 

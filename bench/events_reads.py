@@ -164,9 +164,9 @@ def storage(sims: int, days: int, per_day: int) -> dict:
         "SELECT count(*) FROM events_connectionevent WHERE timestamp >= now() - interval '3 days' "
         "AND timestamp < now() - interval '2 days'"
     )
-    hour_rows = (
-        "SELECT sim_sid, type FROM events_connectionevent WHERE timestamp >= now() - interval '50 hours' "
-        "AND timestamp < now() - interval '49 hours'"
+    hour_rows = (  # an hour with events in it (each SIM's are a whole number of days apart, within 50 min)
+        "SELECT sim_sid, type FROM events_connectionevent WHERE timestamp >= now() - interval '49 hours' "
+        "AND timestamp < now() - interval '48 hours'"
     )
     out = {}
     extra = sims // 10  # an insert of a tenth of the fleet's day, timed with each index
@@ -192,7 +192,16 @@ def storage(sims: int, days: int, per_day: int) -> dict:
     return out
 
 
-def run(*, small: int, large: int, days: int, per_day: int, requests: int, fleets: int = 1000) -> dict:
+def run(
+    *,
+    small: int,
+    large: int,
+    days: int,
+    per_day: int,
+    requests: int,
+    fleets: int = 1000,
+    storage_too: bool = True,
+) -> dict:
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
@@ -236,6 +245,7 @@ def run(*, small: int, large: int, days: int, per_day: int, requests: int, fleet
             result = timed(client, url, requests)
             for key, value in result.items():
                 figures[f"{name}_{key}_{n}"] = round(value, 1) if key != "queries" else value
+            figures[f"{name}_load_{n}"] = round(__import__("os").getloadavg()[0], 2)
             print(
                 f"  {name:22} p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  {result['queries']} queries"
             )
@@ -246,6 +256,8 @@ def run(*, small: int, large: int, days: int, per_day: int, requests: int, fleet
         figures[f"{name}_same_queries"] = (
             figures[f"{name}_queries_{small}"] == figures[f"{name}_queries_{large}"]
         )
+    if not storage_too:
+        return figures
     print("storage at", f"{large:,} SIMs:")
     stored = storage(large, days, per_day)
     for key, value in stored.items():

@@ -115,6 +115,7 @@ def site(db, admin_member, settings) -> Site:
         reverse("api_pages:token_list"),
         reverse("search:results") + "?q=si",
         reverse("savedviews:index"),
+        reverse("events:map"),
         # not /api/v1/docs/: Swagger UI's own page (vendored, not our templates), checked in apps/api/tests
     ]
     return Site(

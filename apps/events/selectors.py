@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from apps.sims.models import Sim
@@ -115,27 +115,42 @@ def sim_state(sim_sid: str) -> SimConnectionState | None:
 
 def fleet_health(*, fleet_sid: str = "", now=None) -> dict:
     """Online / offline / never-connected counts of the live SIMs (of one fleet), and the rejections since
-    midnight (local time): four aggregate queries whatever the fleet's size."""
+    midnight (local time): two queries whatever the fleet's size - one pass over the SIMs joined to their
+    states (a hash join; "online" is ``SimConnectionState.objects.online_q``), one index range of today's
+    rejections. Online and offline count every state (of the fleet's SIMs), never the live SIMs with none."""
+    from django.db import connection
+
+    from .models import online_window, session_stale
+
     now = now or timezone.now()
-    sims = Sim.objects.filter(removed_at__isnull=True)
-    states = SimConnectionState.objects.all()
+    sim, state = Sim._meta.db_table, SimConnectionState._meta.db_table
+    fleet_column = Sim._meta.get_field("fleet").column
+    adapt = connection.ops.adapt_datetimefield_value
+    where, params = "", [adapt(now - session_stale()), adapt(now - online_window())]
     if fleet_sid:
-        sims = sims.filter(fleet_id=fleet_sid)
-        states = states.filter(sim_sid__in=sims.values("sid"))
-    total = sims.count()
-    connected = states.filter(attached_at__isnull=False)
-    online = connected.filter(SimConnectionState.objects.online_q(now)).count()
-    ever = connected.count()
+        where, params = f'WHERE m."{fleet_column}" = %s', [*params, fleet_sid]
+    sql = f"""
+        SELECT count(*) FILTER (WHERE live), count(*) FILTER (WHERE live AND connected),
+               count(*) FILTER (WHERE connected), count(*) FILTER (WHERE connected AND online)
+        FROM (SELECT m.sid IS NOT NULL AND m.removed_at IS NULL AS live,
+                     s.attached_at IS NOT NULL AS connected,
+                     COALESCE((s.in_session AND s.session_at >= %s) OR (s.attached_at >= %s
+                               AND (s.rejected_at IS NULL OR s.attached_at > s.rejected_at)), FALSE) AS online
+              FROM {sim} m {"LEFT" if fleet_sid else "FULL"} JOIN {state} s ON s.sim_sid = m.sid {where}) AS x
+    """  # noqa: S608 - table names from the models, values bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        total, live_connected, ever, online = cursor.fetchone()
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     rejections = ConnectionEvent.objects.filter(type__in=REJECTIONS, timestamp__gte=midnight)
     if fleet_sid:
-        rejections = rejections.filter(Q(fleet_sid=fleet_sid) | Q(sim_sid__in=sims.values("sid")))
-    never = sims.exclude(sid__in=connected.values("sim_sid")).count()
+        fleet_sims = Sim.objects.filter(removed_at__isnull=True, fleet_id=fleet_sid).values("sid")
+        rejections = rejections.filter(Q(fleet_sid=fleet_sid) | Q(sim_sid__in=fleet_sims))
     return {
         "total": total,
         "online": online,
         "offline": max(ever - online, 0),
-        "never": never,
+        "never": max(total - live_connected, 0),
         "rejections_today": rejections.count(),
         "fleet_sid": fleet_sid,
     }
@@ -210,7 +225,7 @@ def filter_sims_by_connection(queryset, value: str, *, now=None):
     if value == "offline":
         return queryset.filter(sid__in=connected.exclude(online_q).values("sim_sid"))
     if value == "never":
-        return queryset.exclude(sid__in=connected.values("sim_sid"))
+        return queryset.exclude(Exists(connected.filter(sim_sid=OuterRef("sid"))))  # an anti-join
     return queryset
 
 
@@ -222,8 +237,10 @@ def filter_sims_offline_for(queryset, hours, *, now=None):
 
 
 def filter_sims_imei_changed(queryset, changed: bool):
-    states = SimConnectionState.objects.filter(imei_changed=True).values("sim_sid")
-    return queryset.filter(sid__in=states) if changed else queryset.exclude(sid__in=states)
+    states = SimConnectionState.objects.filter(imei_changed=True)
+    if changed:
+        return queryset.filter(sid__in=states.values("sim_sid"))
+    return queryset.exclude(Exists(states.filter(sim_sid=OuterRef("sid"))))
 
 
 def annotate_connection(records) -> None:
@@ -240,6 +257,7 @@ def annotate_connection(records) -> None:
 # --- map of last-known locations ------------------------------------------------------------------------
 MAP_MARKERS_MAX = 2000  # above this many located SIMs in view, the answer is a grid of server-side clusters
 MAP_GRID = 24  # cells across the view's wider side when clustering on the server
+MAP_GRID_SECONDS = 30  # a grid is kept this long (while the number of located SIMs in view is the same)
 
 
 def _bbox(value: str) -> tuple[float, float, float, float] | None:
@@ -260,8 +278,9 @@ def _bbox(value: str) -> tuple[float, float, float, float] | None:
 def map_markers(*, bbox: str = "", fleet_sid: str = "", now=None, limit: int = MAP_MARKERS_MAX) -> dict:
     """The last-known location of each SIM that reported one (in ``bbox``, of one fleet), bounded: up to
     ``limit`` SIMs one marker each (sid, name, online, last seen, network); more than that, a grid of at most
-    ``MAP_GRID``² server-side clusters (mean position, count) and a message asking to zoom in. Two queries
-    (a count, then the markers or the grid) whatever the number of SIMs."""
+    ``MAP_GRID``² server-side clusters (mean position, count) and a message asking to zoom in, kept
+    ``MAP_GRID_SECONDS`` in the cache. Two queries (a count, then the markers or the grid) at most, whatever
+    the number of SIMs."""
     from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, OuterRef, Subquery
     from django.db.models.functions import Floor
 
@@ -294,6 +313,12 @@ def map_markers(*, bbox: str = "", fleet_sid: str = "", now=None, limit: int = M
             for sid, name, lat, lon, is_online, last_seen, network, country in rows.order_by("sim_sid")
         ]
         return answer
+    from django.core.cache import cache
+
+    key = f"events:map-grid:{fleet_sid}:{box}:{limit}"
+    cached = cache.get(key)
+    if cached is not None and cached["total"] == total:
+        return cached  # the grid of the same SIMs, computed less than MAP_GRID_SECONDS ago
     west, south, east, north = box or (-180.0, -90.0, 180.0, 90.0)
     cell = max(east - west, north - south) / MAP_GRID
     grid = (
@@ -308,4 +333,5 @@ def map_markers(*, bbox: str = "", fleet_sid: str = "", now=None, limit: int = M
         f"{total:,} located SIMs in view, more than {limit:,}: shown as {len(answer['clusters']):,} groups; "
         "zoom in to see each SIM."
     )
+    cache.set(key, answer, MAP_GRID_SECONDS)
     return answer
