@@ -63,9 +63,13 @@ class SimTable(BaseTable):
         attrs={"td": {"class": "mono"}, **NO_BOOST},
     )
     unique_name = tables.Column(verbose_name="Name", order_by=("unique_name", "id"))
-    tags = tables.Column(
-        verbose_name="Tags", accessor="sid", orderable=False, empty_values=()
-    )  # apps.annotations
+    tags = tables.Column(  # apps.annotations
+        verbose_name="Tags",
+        accessor="sid",
+        orderable=False,
+        empty_values=(),
+        attrs={"td": {"class": "sim-tags"}},
+    )
     status = tables.Column(order_by=("status", "id"))
     fleet = tables.Column(
         verbose_name="Fleet", linkify=_fleet_url, orderable=False, empty_values=(), attrs=NO_BOOST

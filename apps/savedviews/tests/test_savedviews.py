@@ -60,7 +60,7 @@ def test_save_then_reopen_a_view(viewer_client, viewer, rows, path, list_key, qu
 def test_column_chooser_is_remembered_per_user_and_list(viewer_client, viewer, rows):
     page = viewer_client.get("/sims/")
     choices = [name for name, _, shown in page.context["saved_views"].column_choices]
-    assert choices[:3] == ["iccid", "unique_name", "status"] and "selection" not in choices
+    assert choices[:4] == ["iccid", "unique_name", "tags", "status"] and "selection" not in choices
     response = viewer_client.post(
         "/views/columns/", {"list": "sims:sim_list", "columns": ["iccid", "status"], "query": "status=active"}
     )
