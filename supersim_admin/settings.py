@@ -75,8 +75,8 @@ INSTALLED_APPS = [
     "apps.sandbox",
     "apps.api",
     "apps.events",
+    "apps.annotations",  # before the apps that register their models in its local-data backup
     "apps.alerts",
-    "apps.annotations",
     "apps.search",
     "apps.savedviews",
 ]

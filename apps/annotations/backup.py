@@ -108,14 +108,19 @@ def _entry_for(model) -> BackupModel | None:
 
 def _value(model_field, obj):
     if isinstance(model_field, models.ForeignKey):
-        target = getattr(obj, model_field.name)
-        if target is None:
-            return None
-        entry = _entry_for(target.__class__)
+        entry = _entry_for(model_field.related_model)
         if entry is None:
-            return None
-        return _key_of(entry, target)
+            # a synced row named by its SID (``to_field="sid"``) is written as that SID; other rows of
+            # models outside the backup are left out
+            return getattr(obj, model_field.attname) if _by_natural_field(model_field) else None
+        target = getattr(obj, model_field.name)
+        return None if target is None else _key_of(entry, target)
     return getattr(obj, model_field.attname)
+
+
+def _by_natural_field(model_field) -> bool:
+    """True for a foreign key on a field of its own rather than the target's primary key (a SID)."""
+    return model_field.to_fields[0] not in (None, model_field.related_model._meta.pk.name)
 
 
 def export_lines(*, labels: Iterable[str] | None = None) -> Iterator[str]:
@@ -130,7 +135,12 @@ def export_lines(*, labels: Iterable[str] | None = None) -> Iterator[str]:
     }
     yield json.dumps(header)
     for entry in entries:
-        fks = [f for f in entry.fields if isinstance(entry.model._meta.get_field(f), models.ForeignKey)]
+        fks = [
+            f
+            for f in entry.fields
+            if isinstance(entry.model._meta.get_field(f), models.ForeignKey)
+            and _entry_for(entry.model._meta.get_field(f).related_model) is not None
+        ]
         rows = entry.rows().select_related(*fks) if fks else entry.rows()
         if entry.m2m:
             rows = rows.prefetch_related(*entry.m2m)
@@ -163,7 +173,10 @@ def _resolve(entry: BackupModel, values: dict, cache: dict) -> dict:
     for name, value in values.items():
         model_field = entry.model._meta.get_field(name)
         if isinstance(model_field, models.ForeignKey):
-            resolved[name] = _lookup(model_field, value, cache)
+            if _entry_for(model_field.related_model) is None and _by_natural_field(model_field):
+                resolved[model_field.attname] = value  # a synced row's SID, as written
+            else:
+                resolved[name] = _lookup(model_field, value, cache)
         elif value is None:
             resolved[name] = None
         else:

@@ -112,3 +112,45 @@ def test_the_registry_lists_every_local_model_in_dependency_order():
         assert label in labels
     assert labels.index("annotations.tag") < labels.index("annotations.tagassignment")
     assert labels.index("annotations.customfield") < labels.index("annotations.customfieldvalue")
+    assert labels.index("auth.user") < labels.index("alerts.alertrule")
+    assert labels.index("alerts.channel") < labels.index("alerts.alertrule")
+    assert labels.index("savedviews.savedview") < labels.index("savedviews.listpreference")
+
+
+def test_alert_rules_channels_and_saved_views_come_back_with_their_fleet_and_owner(tmp_path, operator):
+    from apps.alerts.models import AlertRule, Channel
+    from apps.alerts.tests.factories import channel, rule
+    from apps.fleets.tests.factories import FleetFactory
+    from apps.savedviews.models import ListPreference, SavedView
+
+    fleet = FleetFactory()
+    hook = channel(name="ops hook", kind="webhook", target="https://example.net/h", secret="s3cret")
+    rule(name="fleet at 80 %", scope="fleet", fleet=fleet, channels=[hook], created_by=operator)
+    view = SavedView.objects.create(
+        owner=operator, list_key="sims:sim_list", name="Active", query="status=active"
+    )
+    ListPreference.objects.create(
+        user=operator, list_key="sims:sim_list", columns=["iccid"], default_view=view
+    )
+    path = tmp_path / "local.jsonl"
+    call_command("export_local_data", str(path))
+
+    for model in (AlertRule, Channel, ListPreference, SavedView):
+        model.objects.all().delete()
+    User.objects.all().delete()
+    call_command("import_local_data", str(path), stdout=io.StringIO())
+    back = AlertRule.objects.get()
+    assert (back.name, back.scope, back.fleet_id, back.created_by.username) == (
+        "fleet at 80 %",
+        "fleet",
+        fleet.sid,
+        operator.username,
+    )
+    assert [(c.name, c.secret) for c in back.channels.all()] == [("ops hook", "s3cret")]
+    pref = ListPreference.objects.get()
+    assert (pref.user.username, pref.columns, pref.default_view.name, pref.default_view.query) == (
+        operator.username,
+        ["iccid"],
+        "Active",
+        "status=active",
+    )
