@@ -97,3 +97,20 @@ def test_production_settings_pass_check_deploy_with_zero_warnings(tmp_path, with
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "System check identified no issues (0 silenced)." in out.stdout
+
+
+def test_collectstatic_of_production_finds_every_file_the_assets_reference(settings, tmp_path):
+    """Production serves hashed names (whitenoise's manifest storage), which fails the image build when a
+    vendored stylesheet references a file that is not vendored (a source map, a font)."""
+    import io
+
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", stdout=io.StringIO())  # Django resets the storage on change
+    assert (tmp_path / "staticfiles.json").exists()
+    assert list(tmp_path.glob("vendor/swagger-ui/swagger-ui.*.css"))
