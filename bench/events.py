@@ -329,6 +329,7 @@ def reads(args, figures: dict) -> None:
                 days=args.days,
                 per_day=args.per_day,
                 requests=args.requests,
+                storage_too=not args.skip_storage,
             )
         )
         figures["reads_load"] = load()
