@@ -329,6 +329,7 @@ def reads(args, figures: dict) -> None:
                 days=args.days,
                 per_day=args.per_day,
                 requests=args.requests,
+                storage_too=not args.skip_storage,
             )
         )
         figures["reads_load"] = load()
@@ -356,8 +357,12 @@ def main() -> None:
     if args.part == "all":  # two processes: each part sets Django up its own way
         for part in ("ingest", "reads"):
             out = Path(f"/tmp/bench-events-{os.getpid()}-{part}.json")
-            argv = [a for a in sys.argv[1:] if not a.startswith("--json") and a not in ("all",)]
-            argv = [a for i, a in enumerate(argv) if not (a == "--part" or (i and argv[i - 1] == "--part"))]
+            argv, skip = [], False
+            for arg in sys.argv[1:]:  # the same options, less --part and --json (and their values)
+                if skip or arg.split("=")[0] in ("--part", "--json"):
+                    skip = not skip and "=" not in arg
+                    continue
+                argv.append(arg)
             subprocess.run([PY, __file__, "--part", part, "--json", str(out), *argv], check=True)
             figures.update(json.loads(out.read_text()))
             out.unlink()

@@ -115,9 +115,10 @@ def sim_state(sim_sid: str) -> SimConnectionState | None:
 
 def fleet_health(*, fleet_sid: str = "", now=None) -> dict:
     """Online / offline / never-connected counts of the live SIMs (of one fleet), and the rejections since
-    midnight (local time): two queries whatever the fleet's size - one pass over the SIMs joined to their
-    states (a hash join; "online" is ``SimConnectionState.objects.online_q``), one index range of today's
-    rejections. Online and offline count every state (of the fleet's SIMs), never the live SIMs with none."""
+    midnight (local time): two queries whatever the fleet's size - one pass over the live SIMs joined to
+    their states (a parallel hash join; "online" as ``SimConnectionState.objects.online_q``), one index
+    range of today's rejections. Online + offline + never connected = the live SIMs (a state of a SIM not
+    synced yet, or removed, is not counted)."""
     from django.db import connection
 
     from .models import online_window, session_stale
@@ -126,21 +127,19 @@ def fleet_health(*, fleet_sid: str = "", now=None) -> dict:
     sim, state = Sim._meta.db_table, SimConnectionState._meta.db_table
     fleet_column = Sim._meta.get_field("fleet").column
     adapt = connection.ops.adapt_datetimefield_value
-    where, params = "", [adapt(now - session_stale()), adapt(now - online_window())]
+    where, params = "WHERE m.removed_at IS NULL", [adapt(now - session_stale()), adapt(now - online_window())]
     if fleet_sid:
-        where, params = f'WHERE m."{fleet_column}" = %s', [*params, fleet_sid]
+        where, params = f'{where} AND m."{fleet_column}" = %s', [*params, fleet_sid]
     sql = f"""
-        SELECT count(*) FILTER (WHERE live), count(*) FILTER (WHERE live AND connected),
-               count(*) FILTER (WHERE connected), count(*) FILTER (WHERE connected AND online)
-        FROM (SELECT m.sid IS NOT NULL AND m.removed_at IS NULL AS live,
-                     s.attached_at IS NOT NULL AS connected,
+        SELECT count(*), count(*) FILTER (WHERE connected), count(*) FILTER (WHERE connected AND online)
+        FROM (SELECT s.attached_at IS NOT NULL AS connected,
                      COALESCE((s.in_session AND s.session_at >= %s) OR (s.attached_at >= %s
                                AND (s.rejected_at IS NULL OR s.attached_at > s.rejected_at)), FALSE) AS online
-              FROM {sim} m {"LEFT" if fleet_sid else "FULL"} JOIN {state} s ON s.sim_sid = m.sid {where}) AS x
+              FROM {sim} m LEFT JOIN {state} s ON s.sim_sid = m.sid {where}) AS x
     """  # noqa: S608 - table names from the models, values bound
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        total, live_connected, ever, online = cursor.fetchone()
+        total, ever, online = cursor.fetchone()
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     rejections = ConnectionEvent.objects.filter(type__in=REJECTIONS, timestamp__gte=midnight)
     if fleet_sid:
@@ -150,7 +149,7 @@ def fleet_health(*, fleet_sid: str = "", now=None) -> dict:
         "total": total,
         "online": online,
         "offline": max(ever - online, 0),
-        "never": max(total - live_connected, 0),
+        "never": max(total - ever, 0),
         "rejections_today": rejections.count(),
         "fleet_sid": fleet_sid,
     }

@@ -90,8 +90,11 @@ def queue_batch(batch_id: int) -> None:
         return
     from django.core.cache import cache
 
-    if cache.add(KICK_KEY, 1, timeout=KICK_SECONDS):
-        process_pending_task.delay()
+    try:
+        if cache.add(KICK_KEY, 1, timeout=KICK_SECONDS):
+            process_pending_task.delay()
+    except Exception:  # noqa: BLE001 - Redis down: the delivery is kept, beat's sweep processes it
+        logger.warning("connection events: batch %s kept, not queued (broker unreachable)", batch_id)
 
 
 def process_all_pending() -> int:
