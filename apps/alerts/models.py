@@ -230,6 +230,12 @@ class Alert(models.Model):
             models.Index(fields=["rule", "state"], name="alerts_rule_state"),
             models.Index(fields=["subject_type", "subject_id"], name="alerts_subject"),
             models.Index(fields=["-opened_at", "-id"], name="alerts_opened_id"),
+            # the alerts page's default (open or acknowledged, newest first): a small index of the active ones
+            models.Index(
+                fields=["-opened_at", "-id"],
+                name="alerts_active_opened",
+                condition=Q(state__in=["open", "acknowledged"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -242,8 +242,7 @@ def rule_evaluate(*, rule: AlertRule, now: datetime | None = None, notify: bool 
                 acknowledged_at=None,
                 reopened=F("reopened") + 1,
             )
-        for chunk in _chunks(gone):
-            Alert.objects.filter(pk__in=chunk).update(state=Alert.State.RESOLVED, resolved_at=now)
+        _alerts_resolve(ids=gone, now=now)
         AlertRule.objects.filter(pk=rule.pk).update(last_evaluated_at=now)
         result.opened = opened
         result.reopened = len(reopen)
@@ -328,6 +327,23 @@ def _alerts_insert(*, rule: AlertRule, now: datetime, rows: list) -> list[int]:
             "pk", flat=True
         )
     )
+
+
+def _alerts_resolve(*, ids: list[int], now: datetime) -> None:
+    """Resolve the alerts ``ids``: PostgreSQL, one UPDATE with the ids as one array parameter; elsewhere
+    chunks of ``pk__in`` (the database's parameter limit)."""
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Alert._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET state = %s, resolved_at = %s WHERE id = ANY(%s)",  # noqa: S608 - model table
+                [Alert.State.RESOLVED.value, now, ids],
+            )
+        return
+    for chunk in _chunks(ids):
+        Alert.objects.filter(pk__in=chunk).update(state=Alert.State.RESOLVED, resolved_at=now)
 
 
 def alerts_evaluate(*, now: datetime | None = None, kinds: list[str] | None = None) -> list[Evaluation]:

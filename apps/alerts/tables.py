@@ -1,9 +1,8 @@
 import django_tables2 as tables
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import localtime
 
 from apps.accounts.permissions import PERM_ADMIN, PERM_OPERATE
 from apps.core.tables import BaseTable, DateTimeColumn
@@ -11,14 +10,19 @@ from apps.core.tables import BaseTable, DateTimeColumn
 from .models import Alert, AlertRule, Channel
 
 
+def _when(value) -> str:
+    """``Y-m-d H:i`` in the current time zone (strftime: the ``date`` filter costs ~10x more per cell)."""
+    return localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
 class AlertTable(BaseTable):
-    opened_at = DateTimeColumn(format="Y-m-d H:i", verbose_name="Opened")
+    opened_at = tables.Column(verbose_name="Opened")
     rule = tables.Column(verbose_name="Rule", order_by=("rule__name",))
     subject_label = tables.Column(verbose_name="Subject", empty_values=())
     message = tables.Column(orderable=False)
     state = tables.Column()
-    acknowledged_at = DateTimeColumn(format="Y-m-d H:i", verbose_name="Acknowledged")
-    resolved_at = DateTimeColumn(format="Y-m-d H:i", verbose_name="Resolved")
+    acknowledged_at = tables.Column(verbose_name="Acknowledged")
+    resolved_at = tables.Column(verbose_name="Resolved")
     actions = tables.Column(empty_values=(), orderable=False, verbose_name="")
 
     class Meta:
@@ -48,6 +52,12 @@ class AlertTable(BaseTable):
             "sim": reverse("sims:sim_detail", kwargs={"sid": "SID"}).replace("/SID/", "/{}/"),
         }
 
+    def render_opened_at(self, value):
+        return _when(value)
+
+    def render_resolved_at(self, value):
+        return _when(value)
+
     def render_rule(self, value, record):
         return record.rule.name
 
@@ -74,8 +84,7 @@ class AlertTable(BaseTable):
 
     def render_acknowledged_at(self, value, record):
         who = record.acknowledged_by.get_username() if record.acknowledged_by else ""
-        when = date_filter(template_localtime(value), "Y-m-d H:i")
-        return format_html('{} <span class="text-secondary">{}</span>', when, who)
+        return format_html('{} <span class="text-secondary">{}</span>', _when(value), who)
 
     def render_actions(self, record):
         if not getattr(self, "can_operate", False) or not record.is_active:
