@@ -473,6 +473,18 @@ def browser_login(page, live_server, username: str, password: str = PASSWORD) ->
     page.wait_for_load_state("networkidle")
 
 
+def choose_typeahead(page, select_id: str, text: str, label: str | None = None) -> None:
+    """Choose an option of a type-ahead select (``apps.core.widgets.TypeAheadSelect``, Tom Select) as a
+    person does: type ``text`` into its combobox, wait for the server's option showing ``label`` (default
+    ``text``), press Enter."""
+    control = page.locator(f"#{select_id}-ts-control")
+    control.focus()
+    page.keyboard.type(text)
+    option = page.locator(f"#{select_id}-ts-dropdown .option", has_text=label or text)
+    option.first.wait_for()
+    option.first.click()
+
+
 # --- accessibility: axe-core in the browser tier ----------------------------------------------------------
 #: axe-core, vendored from npm for the tests only (never served by the app): tests/fixtures/axe/README.md
 AXE_JS = BASE_DIR / "tests" / "fixtures" / "axe" / "axe.min.js"

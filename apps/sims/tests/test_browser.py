@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.core.testing import browser_login
+from apps.core.testing import browser_login, choose_typeahead
 from apps.sims.models import Sim
 from apps.sims.tests.test_services import sandbox_sims  # noqa: F401 - fixture
 
@@ -173,7 +173,7 @@ def test_fleet_move_and_rename_update_the_page_in_place(
     usage = page.locator("#sim-usage")
     assert f"of the fleet's {data_size_mb(sim.fleet.data_limit)} limit" in usage.inner_text()
 
-    page.select_option("#fleet-form select", target.sid)
+    choose_typeahead(page, page.locator("#fleet-form select").get_attribute("id"), target.unique_name)
     page.click("#fleet-form button[type=submit]")
     usage.get_by_text(f"of the fleet's {data_size_mb(target.data_limit)} limit").wait_for()
     assert f"{data_size_mb(target.data_limit)} per period" in page.inner_text("#sim-panel")
