@@ -58,7 +58,7 @@ def test_htmx_swaps_raise_no_violation(page, live_server, site, output_dir):
     browser_login(page, live_server, "admin1")
     page.goto(f"{live_server.url}/sims/")
     page.wait_for_load_state("networkidle")
-    search = page.locator("input[name=q]").first
+    search = page.locator("#filter-form input[name=q]")  # the list's filter, not the global search
     search.fill("sim-")
     search.press("Enter")
     page.wait_for_load_state("networkidle")
@@ -74,7 +74,7 @@ def test_an_expired_session_sends_an_htmx_request_to_the_login_page(page, live_s
     page.goto(f"{live_server.url}/sims/")
     page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
-    search = page.locator("input[name=q]").first
+    search = page.locator("#filter-form input[name=q]")  # the list's filter, not the global search
     search.fill("x")
     search.press("Enter")
     page.wait_for_url(re.compile(r"/accounts/login/\?next=/sims/"))
