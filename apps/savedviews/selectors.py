@@ -6,7 +6,7 @@ import logging
 import uuid
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django_tables2 import CheckBoxColumn
@@ -76,8 +76,9 @@ def clean_columns(names, table_class) -> list[str]:
 
 
 def saved_views_visible(*, user, list_key: str | None = None) -> QuerySet[SavedView]:
-    """The views ``user`` may open: their own and everyone's shared ones (of one list when given)."""
-    views = SavedView.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner")
+    """The views ``user`` may open: their own and everyone's shared ones (of one list when given), each with
+    ``owner_name`` (not the owner's row: these are cached, and a user row holds a password hash)."""
+    views = SavedView.objects.filter(Q(owner=user) | Q(shared=True)).annotate(owner_name=F("owner__username"))
     return views.filter(list_key=list_key) if list_key else views
 
 
