@@ -36,9 +36,9 @@ def test_save_a_view_and_reopen_it(page, live_server, output_dir):
     assert_accessible(page, "fleet list, save view panel open")
     page.locator("#saved-view-form button[type=submit]").click()
     # the filter form sends every field (an empty "Data enabled" is "unknown"): all kept, but the page
-    page.wait_for_url(re.compile(r"/fleets/\?q=beta&data_enabled=unknown&view=\d+$"))
+    page.wait_for_url(re.compile(r"/fleets/\?q=beta&data_enabled=unknown&tag_mode=any&view=\d+$"))
     view = SavedView.objects.get(name="Only beta")
-    assert view.query == "q=beta&data_enabled=unknown" and not view.shared
+    assert view.query == "q=beta&data_enabled=unknown&tag_mode=any" and not view.shared
     expect(page.locator("#saved-view-active")).to_have_text("View: Only beta")
     expect(rows).to_have_count(1)
 
@@ -46,7 +46,7 @@ def test_save_a_view_and_reopen_it(page, live_server, output_dir):
     expect(rows).to_have_count(2)
     page.get_by_text("Views (1)").click()
     page.locator("#saved-views-list a", has_text="Only beta").click()
-    page.wait_for_url(re.compile(rf"/fleets/\?q=beta&data_enabled=unknown&view={view.pk}$"))
+    page.wait_for_url(re.compile(rf"/fleets/\?q=beta&data_enabled=unknown&tag_mode=any&view={view.pk}$"))
     expect(rows).to_have_count(1)
     page.goto(f"{live_server.url}/fleets/")  # the default view applies to the bare list
     expect(page.locator("#saved-view-default-note")).to_be_visible()
