@@ -16,6 +16,7 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
+from django_tables2.utils import signature as tables_signature
 
 from .models import Job
 
@@ -24,8 +25,8 @@ class BaseTable(tables.Table):
     """The base of every table (NetBox's ``BaseTable``): django-tables2's ``Table`` whose rows are written
     by :meth:`row_html` - the same markup as django-tables2's ``table.html`` row block, in Python rather
     than a template round trip per cell (the template engine's per-cell work was about half the rendering
-    time of a 50-row list). Uses django-tables2's public row API only (``BoundRow.items()``, ``row.attrs``,
-    ``BoundColumn.attrs``/``localize``/``column``). The template is ``core/_table.html``
+    time of a 50-row list), each cell through :func:`_row_items` (``BoundRow.items()`` with render signatures
+    read once). The template is ``core/_table.html``
     (``DJANGO_TABLES2_TEMPLATE``) unless a table's ``Meta.template_name`` extends it."""
 
     def row_html(self, row, context) -> str:
@@ -34,7 +35,7 @@ class BaseTable(tables.Table):
         cache = self.__dict__.setdefault("_td_html_cache", {})
         cells = [
             f"<td {self._td_html(column, cache)}>{_cell_text(context, column, cell)}</td>"
-            for column, cell in row.items()
+            for column, cell in _row_items(row)
         ]
         return mark_safe(f"<tr {row.attrs.as_html()}>{''.join(cells)}</tr>")  # noqa: S308 - escaped above
 
@@ -48,6 +49,50 @@ class BaseTable(tables.Table):
             if not any(callable(value) for value in attrs.get("td", attrs.get("cell", {})).values()):
                 cache[column.name] = html
         return html
+
+
+def _row_items(row):
+    """``row.items()`` (``(bound column, cell)`` pairs, setting ``current_value`` / ``current_record`` as it
+    does), with each render method's signature read once per function rather than once per cell (
+    django-tables2's ``call_with_appropriate`` inspects it on every call: some 40 % of a list's row time).
+    Relies on ``BoundRow._get_and_render_with`` / ``_optional_cell_arguments`` of django-tables2 3.x (pinned
+    below 4 in pyproject.toml); apps/core/tests/test_tables.py proves every table's rows equal
+    django-tables2's own rendering."""
+    for column in row.table.columns:
+        column.current_value = row._get_and_render_with(
+            column,
+            render_func=lambda bound_column, value=None: _render_cell(row, bound_column, value),
+            default=column.default,
+        )
+        column.current_record = row.record
+        yield column, column.current_value
+
+
+def _render_cell(row, bound_column, value=None):
+    """``BoundRow._call_render`` with :func:`_call_with_appropriate`."""
+    kwargs = row._optional_cell_arguments(bound_column, value)
+    content = _call_with_appropriate(bound_column.render, kwargs)
+    return bound_column.link(content, **kwargs) if bound_column.link else content
+
+
+_SIGNATURES: dict = {}
+
+
+def _call_with_appropriate(fn, kwargs):
+    """django_tables2.utils.call_with_appropriate, its ``signature(fn)`` kept per function (a bound
+    method's per underlying function: the signature without ``self`` is the same for every instance)."""
+    function = getattr(fn, "__func__", fn)
+    found = _SIGNATURES.get(function)
+    if found is None:
+        if len(_SIGNATURES) > 10_000:  # render methods are a class's: only a table built per call grows it
+            _SIGNATURES.clear()
+        found = _SIGNATURES[function] = tables_signature(fn)
+    args, kwargs_name = found
+    if not kwargs_name:
+        kwargs = {name: kwargs[name] for name in kwargs if name in args}
+        if any(arg not in kwargs for arg in args):
+            return None
+    return fn(**kwargs)
 
 
 def _cell_text(context, column, cell) -> str:
