@@ -404,3 +404,31 @@ def test_esim_list_rows_have_a_labelled_box_and_one_named_link_per_profile():
         len(re.findall(rf'<a [^>]*href="{re.escape(esim.get_absolute_url())}"[^>]*>{esim.sid}</a>', html))
         == 1
     )
+
+
+def test_render_calls_with_signatures_read_once_equal_django_tables2s():
+    """apps.core.tables._call_with_appropriate keeps each function's signature; what it calls with, and
+    returns, equals django_tables2.utils.call_with_appropriate for every shape of render function."""
+    from django_tables2.utils import call_with_appropriate
+
+    from apps.core.tables import _call_with_appropriate
+
+    class Renderer:
+        def __init__(self, tag):
+            self.tag = tag
+
+        def render(self, value, record):
+            return f"{self.tag}:{value}:{record}"
+
+    def catch_all(value, **kwargs):
+        return (value, sorted(kwargs))
+
+    def needs_missing(value, bound_row):
+        return value
+
+    kwargs = {"value": 1, "record": "r", "column": "c", "table": "t"}
+    for fn in (Renderer("a").render, Renderer("b").render, catch_all, needs_missing, lambda: "none"):
+        for _ in range(2):  # the second call reads the kept signature
+            assert _call_with_appropriate(fn, dict(kwargs)) == call_with_appropriate(fn, dict(kwargs))
+    assert _call_with_appropriate(Renderer("b").render, dict(kwargs)) == "b:1:r"  # each instance's own self
+    assert _call_with_appropriate(needs_missing, dict(kwargs)) is None
