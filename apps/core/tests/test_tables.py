@@ -193,7 +193,7 @@ def _rows_sms_commands():
     from apps.commands.tests.factories import SmsCommandFactory
 
     SmsCommandFactory(payload="<hi>", date_created=AT)
-    SmsCommandFactory(sim=None, payload="\x00\x01", direction="from_sim", status="", date_created=AT)
+    SmsCommandFactory(sim=None, payload="\x01\x7f", direction="from_sim", status="", date_created=AT)
     return SmsCommand.objects.order_by("id")
 
 
