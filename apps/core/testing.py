@@ -507,12 +507,16 @@ AXE_DISABLED_RULES: dict[str, str] = {}
 _RUN_AXE = """async ([tags, extra, disabled]) => {
   // colours still fading (a theme switch, a toast coming in) would be measured half-way: wait until two
   // frames pass with no CSS transition running (a transition may start a frame after its class is set)
-  const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
+  // (each wait bounded: nothing the page does may hold axe for ever)
+  const within = (promise, ms) => Promise.race([promise, new Promise((done) => setTimeout(done, ms))]);
+  const frame = () => within(new Promise((done) => requestAnimationFrame(() => done())), 250);
   for (let i = 0; i < 50; i++) {
     await frame(); await frame();
-    const running = document.getAnimations().filter((a) => a instanceof CSSTransition);
+    // only what is drawn: a transition inside a closed <details> (the saved views panel) never finishes
+    const running = document.getAnimations().filter((a) => a instanceof CSSTransition
+      && (!a.effect || !a.effect.target || a.effect.target.checkVisibility()));
     if (!running.length) break;
-    await Promise.all(running.map((a) => a.finished.catch(() => null)));
+    await within(Promise.all(running.map((a) => a.finished.catch(() => null))), 2000);
   }
   const rules = Object.fromEntries([...extra.map((id) => [id, {enabled: true}]),
                                     ...disabled.map((id) => [id, {enabled: false}])]);
