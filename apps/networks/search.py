@@ -4,41 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import Q
 from django.urls import reverse
 
-from apps.search.registry import SearchHit, SearchProvider, register, sid_q
+from apps.search.registry import NameOrSidSearch, SearchHit, SearchProvider, register, sid_q
 
 from .models import Network, NetworkAccessProfile
 from .selectors import network_search_q
 
 
 @register
-class NapSearch(SearchProvider):
-    """One query over a small table (an account has a handful of NAPs): name anywhere in it, or SID."""
+class NapSearch(NameOrSidSearch):
+    """An account has a handful of NAPs: name anywhere in it, or SID."""
 
     key, label, order = "naps", "Network Access Profiles", 40
-
-    def search(self, query, *, limit):
-        rows = (
-            NetworkAccessProfile.objects.filter(Q(unique_name__icontains=query.text) | sid_q(query))
-            .only("sid", "unique_name", "removed_at")
-            .order_by("unique_name", "id")[:limit]
-        )
-        return [
-            SearchHit(
-                label=str(nap),
-                detail=nap.sid,
-                url=nap.get_absolute_url(),
-                matched="SID" if nap.sid == query.sid else "Name",
-                exact=nap.sid == query.sid,
-                removed=nap.removed_at is not None,
-            )
-            for nap in rows
-        ]
-
-    def list_url(self, query):
-        return reverse("networks:nap_list") + "?" + urlencode({"q": query.text})
+    model, list_url_name = NetworkAccessProfile, "networks:nap_list"
 
 
 @register

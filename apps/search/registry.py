@@ -113,6 +113,42 @@ class SearchProvider:
         return ""
 
 
+class NameOrSidSearch(SearchProvider):
+    """A provider over a small table of named synced rows (fleets, NAPs: tens per account): ``model``'s
+    ``unique_name`` anywhere in it, any case, or its whole SID; one query. Subclasses set ``model`` and
+    ``list_url_name`` (the list page whose ``?q=`` searches the same way)."""
+
+    model = None
+    list_url_name: str = ""
+
+    def search(self, query, *, limit):
+        from django.db.models import Q
+
+        rows = (
+            self.model.objects.filter(Q(unique_name__icontains=query.text) | sid_q(query))
+            .only("sid", "unique_name", "removed_at")
+            .order_by("unique_name", "id")[:limit]
+        )
+        return [
+            SearchHit(
+                label=str(row),
+                detail=row.sid,
+                url=row.get_absolute_url(),
+                matched="SID" if row.sid == query.sid else "Name",
+                exact=row.sid == query.sid,
+                removed=row.removed_at is not None,
+            )
+            for row in rows
+        ]
+
+    def list_url(self, query):
+        from urllib.parse import urlencode
+
+        from django.urls import reverse
+
+        return reverse(self.list_url_name) + "?" + urlencode({"q": query.text})
+
+
 _providers: dict[str, SearchProvider] = {}
 
 
